@@ -1,0 +1,96 @@
+"""Canonical bytes: the one encoding that is signed, stored, sent and hashed.
+
+JSON with keys sorted, no insignificant whitespace, UTF-8, every string in
+Unicode NFC, integers only (money in cents) and within the range that every
+JSON reader holds exactly (|n| < 2**53). ``parse_canonical`` accepts exactly the
+bytes that ``canonical_bytes`` produces and nothing else, so a record can be
+checked for re-encoding without trusting its sender.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from typing import Any
+
+from shared_models.errors import MalformedRecord, NonCanonical
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+__all__ = ["MAX_SAFE_INTEGER", "canonical_bytes", "parse_canonical", "sha256_hex"]
+
+
+def _check(value: Any, path: str) -> None:
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise MalformedRecord(f"integer out of range at {path}", reason="integer_range")
+        return
+    if isinstance(value, float):
+        raise MalformedRecord(f"floats are not allowed (at {path}); use integers", reason="float")
+    if isinstance(value, str):
+        if unicodedata.normalize("NFC", value) != value:
+            raise NonCanonical(f"string at {path} is not in Unicode NFC", reason="non_canonical")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise MalformedRecord(f"object key at {path} is not a string")
+            if unicodedata.normalize("NFC", key) != key:
+                raise NonCanonical(f"key {key!r} at {path} is not in Unicode NFC")
+            _check(item, f"{path}.{key}")
+        return
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check(item, f"{path}[{index}]")
+        return
+    raise MalformedRecord(f"value of type {type(value).__name__} at {path} cannot be encoded")
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """The canonical encoding of a JSON value made of dicts, lists, str, int, bool, None."""
+    _check(value, "$")
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _no_float(text: str) -> Any:
+    raise MalformedRecord(f"floats are not allowed ({text}); use integers", reason="float")
+
+
+def _no_constant(text: str) -> Any:
+    raise MalformedRecord(f"{text} is not valid JSON here", reason="float")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise MalformedRecord(f"duplicate key {key!r}", reason="malformed")
+        result[key] = value
+    return result
+
+
+def parse_canonical(raw: bytes) -> Any:
+    """Parse bytes that must be canonical; raise MalformedRecord or NonCanonical otherwise."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedRecord("not valid UTF-8", reason="malformed") from exc
+    try:
+        value = json.loads(
+            text,
+            parse_float=_no_float,
+            parse_constant=_no_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except json.JSONDecodeError as exc:
+        raise MalformedRecord(f"not valid JSON: {exc.msg} at character {exc.pos}", reason="malformed") from exc
+    if canonical_bytes(value) != raw:
+        raise NonCanonical("the bytes are not the canonical encoding (sorted keys, no spaces, UTF-8)")
+    return value
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

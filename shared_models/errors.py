@@ -1,0 +1,78 @@
+"""Every way a record, seal, manifest, bundle or sealed box can be refused.
+
+The tree::
+
+    OsallistuError
+     +-- RecordError            a record or a line of a batch that is not acceptable
+     |    +-- MalformedRecord   not JSON, wrong shape, a float, a non-NFC string
+     |    +-- NonCanonical      valid JSON but not the canonical bytes
+     |    +-- UnknownKind       unknown kind or version
+     |    +-- InvalidBody       the body does not validate for its kind
+     |    +-- BadSignature      the signature does not verify with the device key
+     +-- ChainError             a seal does not link to the chain held
+     +-- ManifestError          a manifest that is unsigned, wrongly signed or older
+     +-- BundleError            a USB bundle that is cut short, altered or not ours
+     +-- SealedBoxError         sealed personal data that does not open
+
+Every error has a stable ``reason`` (a short snake_case code that scripts,
+the quarantine table and tests rely on) and a sentence for people.
+Expected failures inside a batch are reported as results by the ingest; these
+exceptions are how the pure checks say *why*.
+"""
+
+from __future__ import annotations
+
+
+class OsallistuError(Exception):
+    """Base of every error raised by shared_models."""
+
+    reason: str = "error"
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        if reason is not None:
+            self.reason = reason
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.reason
+
+
+class RecordError(OsallistuError):
+    reason = "bad_record"
+
+
+class MalformedRecord(RecordError):
+    reason = "malformed"
+
+
+class NonCanonical(RecordError):
+    reason = "non_canonical"
+
+
+class UnknownKind(RecordError):
+    reason = "unknown_kind"
+
+
+class InvalidBody(RecordError):
+    reason = "invalid_body"
+
+
+class BadSignature(RecordError):
+    reason = "bad_signature"
+
+
+class ChainError(OsallistuError):
+    reason = "chain_broken"
+
+
+class ManifestError(OsallistuError):
+    reason = "bad_manifest"
+
+
+class BundleError(OsallistuError):
+    reason = "bad_bundle"
+
+
+class SealedBoxError(OsallistuError):
+    reason = "sealed_box"

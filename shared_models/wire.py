@@ -1,0 +1,235 @@
+"""What crosses the wire between terminal and server, as bytes (no I/O here).
+
+Push batch (HTTP body, ``application/x-ndjson``): one canonical record per line,
+each seal followed by the records it covers, seals in seq order.
+
+Request signing: the terminal signs
+``REQUEST_DOMAIN + method \\n path \\n timestamp \\n sha256(body)`` and sends
+``X-Osallistu-Device``, ``X-Osallistu-Timestamp`` (UTC, seconds) and
+``X-Osallistu-Signature``. The server refuses a timestamp more than
+``MAX_CLOCK_SKEW`` seconds from its own clock and says its time, so the terminal
+can correct its offset and retry.
+
+USB bundle (one file): a header line, the same record lines as a push, and a
+trailer line holding the sha256 of everything before it and the device's
+signature over ``BUNDLE_DOMAIN + that digest``. A file cut short has no valid
+trailer; importing the same bundle twice changes nothing.
+
+Enrollment token: ``OSA1-<32 base32 secret>-<16 hex of the server key
+fingerprint>``: the terminal checks the server key it is given against the token,
+so nobody between them can swap it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic import BaseModel, ConfigDict
+
+from shared_models.canonical import canonical_bytes, parse_canonical, sha256_hex
+from shared_models.errors import BadSignature, BundleError, OsallistuError, RecordError
+from shared_models.keys import b64decode, b64encode, device_id_for, fingerprint
+from shared_models.records import Record
+
+__all__ = [
+    "BUNDLE_DOMAIN",
+    "MAX_BATCH_BYTES",
+    "MAX_BATCH_LINES",
+    "MAX_CLOCK_SKEW",
+    "REQUEST_DOMAIN",
+    "Ack",
+    "Bundle",
+    "PushResponse",
+    "RecordResult",
+    "encode_batch",
+    "make_enrollment_token",
+    "open_bundle",
+    "parse_enrollment_token",
+    "sign_request",
+    "split_batch",
+    "token_hash",
+    "token_matches_server",
+    "verify_bundle",
+    "verify_request",
+    "write_bundle",
+]
+
+REQUEST_DOMAIN = b"osallistu//request//v1//"
+BUNDLE_DOMAIN = b"osallistu//bundle//v1//"
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+MAX_BATCH_LINES = 20_000
+MAX_CLOCK_SKEW = 300
+
+Status = Literal["accepted", "duplicate", "rejected", "quarantined"]
+
+
+# ---------------------------------------------------------------- push batches
+
+
+def encode_batch(records: list[Record]) -> bytes:
+    return b"".join(record.raw + b"\n" for record in records)
+
+
+def split_batch(body: bytes) -> list[bytes]:
+    """The lines of a batch body (empty lines dropped); size limits raise RecordError."""
+    if len(body) > MAX_BATCH_BYTES:
+        raise RecordError(f"the batch is {len(body)} bytes, more than {MAX_BATCH_BYTES}", reason="batch_too_large")
+    lines = [line for line in body.split(b"\n") if line.strip()]
+    if len(lines) > MAX_BATCH_LINES:
+        raise RecordError(f"the batch has {len(lines)} lines, more than {MAX_BATCH_LINES}", reason="batch_too_large")
+    return lines
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RecordResult(_Wire):
+    hash: str
+    id: str | None = None
+    kind: str | None = None
+    status: Status
+    reason: str | None = None
+
+
+class Ack(_Wire):
+    seq: int  # highest seal seq such that every seal up to it is held complete
+    hash: str | None = None
+
+
+class PushResponse(_Wire):
+    results: list[RecordResult]
+    ack: Ack
+    server_time: str
+
+
+# ---------------------------------------------------------------- request signing
+
+
+def _request_bytes(method: str, path: str, timestamp: int, body: bytes) -> bytes:
+    return REQUEST_DOMAIN + f"{method.upper()}\n{path}\n{timestamp}\n{sha256_hex(body)}".encode()
+
+
+def sign_request(key: Ed25519PrivateKey, method: str, path: str, body: bytes, *, timestamp: int) -> dict[str, str]:
+    signature = key.sign(_request_bytes(method, path, timestamp, body))
+    return {
+        "X-Osallistu-Device": device_id_for(key),
+        "X-Osallistu-Timestamp": str(timestamp),
+        "X-Osallistu-Signature": b64encode(signature),
+    }
+
+
+def verify_request(
+    key: Ed25519PublicKey, method: str, path: str, body: bytes, headers: dict[str, str], *, now: int
+) -> None:
+    """Raise BadSignature (reason ``clock_skew`` or ``bad_signature``) unless the request is the device's."""
+    try:
+        timestamp = int(headers["X-Osallistu-Timestamp"])
+        signature = b64decode(headers["X-Osallistu-Signature"])
+    except (KeyError, ValueError) as exc:
+        raise BadSignature("the request is not signed", reason="unsigned_request") from exc
+    if abs(now - timestamp) > MAX_CLOCK_SKEW:
+        raise BadSignature(f"the terminal clock is {timestamp - now} s off the server's", reason="clock_skew")
+    try:
+        key.verify(signature, _request_bytes(method, path, timestamp, body))
+    except InvalidSignature as exc:
+        raise BadSignature("the request signature does not verify") from exc
+
+
+# ---------------------------------------------------------------- USB bundles
+
+
+@dataclass(frozen=True)
+class Bundle:
+    header: dict[str, Any]
+    lines: list[bytes]
+    trailer: dict[str, Any] | None
+    digest: str  # sha256 of everything before the trailer
+
+    @property
+    def device(self) -> str:
+        return str(self.header.get("device", ""))
+
+
+def write_bundle(key: Ed25519PrivateKey, records: list[Record], *, created: str) -> bytes:
+    header = canonical_bytes(
+        {"type": "osallistu.bundle", "v": 1, "device": device_id_for(key), "created": created, "count": len(records)}
+    )
+    content = header + b"\n" + encode_batch(records)
+    digest = hashlib.sha256(content).hexdigest()
+    signature = key.sign(BUNDLE_DOMAIN + digest.encode())
+    trailer = canonical_bytes({"sha256": digest, "sig": b64encode(signature)})
+    return content + trailer + b"\n"
+
+
+def open_bundle(data: bytes) -> Bundle:
+    """Split a bundle into header, record lines and trailer; BundleError if it is not a bundle at all."""
+    parts = data.split(b"\n")
+    if not parts or not parts[0].strip():
+        raise BundleError("the file is empty or not an Osallistu bundle", reason="not_a_bundle")
+    try:
+        header = parse_canonical(parts[0])
+    except OsallistuError as exc:
+        raise BundleError("the file is not an Osallistu bundle", reason="not_a_bundle") from exc
+    if not isinstance(header, dict) or header.get("type") != "osallistu.bundle" or header.get("v") != 1:
+        raise BundleError("the file is not an Osallistu bundle", reason="not_a_bundle")
+    body_lines = [line for line in parts[1:] if line.strip()]
+    trailer: dict[str, Any] | None = None
+    if body_lines:
+        try:
+            candidate = parse_canonical(body_lines[-1])
+        except OsallistuError:
+            candidate = None
+        if isinstance(candidate, dict) and set(candidate) == {"sha256", "sig"}:
+            trailer = candidate
+            body_lines = body_lines[:-1]
+    cut = data.rfind(b"\n", 0, len(data) - 1) + 1 if trailer is not None else len(data)
+    return Bundle(header=header, lines=body_lines, trailer=trailer, digest=hashlib.sha256(data[:cut]).hexdigest())
+
+
+def verify_bundle(bundle: Bundle, key: Ed25519PublicKey) -> None:
+    """Raise BundleError unless the bundle is whole and signed by ``key``."""
+    if bundle.trailer is None:
+        raise BundleError("the bundle is cut short (no signed end line)", reason="bundle_truncated")
+    if bundle.device != device_id_for(key):
+        raise BundleError("the bundle names another device", reason="wrong_device")
+    if not hmac.compare_digest(str(bundle.trailer["sha256"]), bundle.digest):
+        raise BundleError("the bundle was altered or cut short", reason="bundle_altered")
+    if bundle.header.get("count") != len(bundle.lines):
+        raise BundleError("the bundle has another number of records than it says", reason="bundle_truncated")
+    try:
+        key.verify(b64decode(str(bundle.trailer["sig"])), BUNDLE_DOMAIN + bundle.digest.encode())
+    except (InvalidSignature, ValueError) as exc:
+        raise BundleError("the bundle signature does not verify", reason="bad_signature") from exc
+
+
+# ---------------------------------------------------------------- enrollment tokens
+
+
+def make_enrollment_token(server_key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
+    secret = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+    return f"OSA1-{secret}-{fingerprint(server_key)[:16]}"
+
+
+def parse_enrollment_token(token: str) -> tuple[str, str]:
+    """(secret, server fingerprint prefix); BundleError-free: raises ValueError on a malformed token."""
+    parts = token.strip().split("-")
+    if len(parts) != 3 or parts[0] != "OSA1" or len(parts[1]) != 32 or len(parts[2]) != 16:
+        raise ValueError("that is not an enrollment token (it looks like OSA1-XXXX...-abcd...)")
+    return parts[1], parts[2]
+
+
+def token_matches_server(token: str, server_key: Ed25519PublicKey) -> bool:
+    return fingerprint(server_key).startswith(parse_enrollment_token(token)[1])
+
+
+def token_hash(token: str) -> str:
+    """What the server stores instead of the token."""
+    return sha256_hex(parse_enrollment_token(token)[0].encode())
