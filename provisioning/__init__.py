@@ -1,0 +1,3 @@
+"""The operator's command line, ``osallistu``: server data folders, terminals, bundles, demo."""
+
+__all__: list[str] = []

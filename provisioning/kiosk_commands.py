@@ -1,0 +1,137 @@
+"""``osallistu kiosk ...``: the terminal's side, for set-up, drills and maintenance."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from provisioning.output import console, fail, guarded, print_json
+
+app = typer.Typer(help="Enroll, sync, export and run a touch terminal.", no_args_is_help=True)
+
+KdirArg = Annotated[Path, typer.Argument(help="The terminal's data folder.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def _terminal(kdir: Path) -> Any:
+    from kiosk.terminal import Terminal
+
+    return Terminal.open(kdir)
+
+
+@app.command("enroll")
+@guarded
+def enroll(
+    kdir: KdirArg,
+    server: Annotated[str, typer.Option("--server", help="The server address, e.g. https://osallistu.example.fi.")],
+    token: Annotated[str, typer.Option("--token", help="The one-time token from 'osallistu server enroll-token'.")],
+    pin: Annotated[
+        str | None,
+        typer.Option("--pin", help="The librarian PIN (4-8 digits); asked for when not given."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Make the terminal's key here, register it, pin the server key, pull the manifest."""
+    from kiosk.enroll import enroll_terminal
+
+    if pin is None:
+        pin = os.environ.get("OSALLISTU_PIN") or typer.prompt(
+            "Librarian PIN", hide_input=True, confirmation_prompt=True
+        )
+    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+        fail("The librarian PIN must be 4 to 8 digits.")
+    with console.status("Enrolling the terminal ..."):
+        terminal = enroll_terminal(kdir, server_url=server, token=token, pin=pin)
+    status = terminal.status()
+    if as_json:
+        print_json(status)
+        return
+    console.print(f"Enrolled terminal {terminal.device_id} with {server}; manifest {status.get('manifest_serial')}.")
+
+
+@app.command("sync")
+@guarded
+def sync(kdir: KdirArg, as_json: JsonOpt = False) -> None:
+    """Seal what may be sealed, push it, and pull the newest manifest."""
+    terminal = _terminal(kdir)
+    with console.status("Syncing with the server ..."):
+        report = terminal.sync()
+    summary = report.summary()
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"Synced: {summary['sent']} sent, {summary['accepted']} accepted, {summary['duplicate']} already there, "
+        f"{summary['quarantined']} quarantined; server holds seals up to {summary['ack_seq']}; "
+        f"{summary['pending']} records wait for the minimum batch."
+    )
+
+
+@app.command("export")
+@guarded
+def export(
+    kdir: KdirArg, file: Annotated[Path, typer.Argument(help="Where to write the bundle (e.g. on a USB stick).")]
+) -> None:
+    """Seal what may be sealed, then write a signed bundle for a USB stick."""
+    terminal = _terminal(kdir)
+    with console.status("Writing the bundle ..."):
+        report = terminal.export(file)
+    summary = report.summary()
+    console.print(f"Wrote {summary['path']}: {summary['seals']} seals, {summary['records']} records.")
+
+
+@app.command("status")
+@guarded
+def status(
+    kdir: KdirArg,
+    as_json: JsonOpt = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Do not try to reach the server.")] = False,
+) -> None:
+    """Pending, sealed and acknowledged counts, last sync, and whether the server answers."""
+    data = _terminal(kdir).status(check_server=not offline)
+    if as_json:
+        print_json(data)
+        return
+    reachable = {True: "yes", False: "no", None: "not checked"}[data.get("server_reachable")]
+    console.print(f"Terminal {data['device']} -> {data['server']}")
+    console.print(
+        f"Pending {data['pending']}, sealed {data['sealed']}, acknowledged {data['acknowledged']}; "
+        f"last sync {data.get('last_sync') or 'never'} ({'ok' if data.get('last_sync_ok') else 'failed or none'}); "
+        f"server reachable: {reachable}; manifest {data.get('manifest_serial') or 'none'}."
+    )
+
+
+@app.command("drill")
+@guarded
+def drill(
+    kdir: KdirArg,
+    process: Annotated[str, typer.Option("--process", help="A test process id (e.g. demo).")],
+    count: Annotated[int, typer.Option("--count", min=1, max=1_000_000, help="How many records to cast.")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed for repeatable drills.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cast N synthetic records through the screens' capture path, only into a test process."""
+    from rich.progress import Progress
+
+    terminal = _terminal(kdir)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"Casting into {process}", total=count)
+        report = terminal.drill(process, count, seed, progress=lambda done: progress.update(task, completed=done))
+    summary = report.summary()
+    if as_json:
+        print_json(summary)
+        return
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(summary["by_kind"].items()))
+    console.print(f"Cast {summary['count']} records into test process {process}: {kinds}.")
+
+
+@app.command("run")
+@guarded
+def run(kdir: KdirArg) -> None:
+    """Run the Kivy touch terminal app."""
+    from kiosk.app import run_terminal
+
+    run_terminal(kdir)

@@ -1,0 +1,146 @@
+"""``osallistu server ...``: the city's side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from provisioning.output import console, guarded, print_json
+
+app = typer.Typer(help="Run and administer the central sync server.", no_args_is_help=True)
+
+DirArg = Annotated[Path, typer.Argument(help="The server's data folder.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+DbOpt = Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://host/db.")]
+
+
+def _settings(directory: Path, database_url: str | None = None) -> Any:
+    from sync_server.admin import load_settings
+
+    return load_settings(directory, database_url=database_url)
+
+
+@app.command("init")
+@guarded
+def init(
+    directory: DirArg,
+    demo: Annotated[bool, typer.Option("--demo", help="Add the test process 'demo' with every activity.")] = False,
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a new server data folder: database, signing key, sealing key pair, settings."""
+    from sync_server.admin import init_data_dir
+
+    info = init_data_dir(directory, demo=demo, database_url=database_url)
+    if as_json:
+        print_json(info)
+        return
+    console.print(f"Server data folder ready: [bold]{info['dir']}[/bold]")
+    console.print(f"Server key fingerprint: {info['server_key_fingerprint']}")
+    for process in info.get("processes", []):
+        console.print(f"Process: {process}")
+
+
+@app.command("run")
+@guarded
+def run(
+    directory: DirArg,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database_url: DbOpt = None,
+) -> None:
+    """Run the FastAPI server (uvicorn). PostgreSQL when a database URL is given."""
+    from sync_server.admin import serve
+
+    settings = _settings(directory, database_url)
+    console.print(f"Serving on http://{host}:{port}  (Ctrl-C stops)")
+    serve(settings, host=host, port=port)
+
+
+@app.command("enroll-token")
+@guarded
+def enroll_token(
+    directory: DirArg,
+    name: Annotated[str, typer.Option("--name", help='The terminal\'s name, e.g. "Kallio library 1".')],
+    place: Annotated[str | None, typer.Option("--place", help="Where the terminal stands.")] = None,
+) -> None:
+    """Print a one-time enrollment token for a new terminal (the token alone on the last line)."""
+    from sync_server.admin import create_enrollment_token
+
+    token = create_enrollment_token(_settings(directory), name=name, place=place)
+    console.print(f"One-time enrollment token for {name!r}; give it to the terminal with 'osallistu kiosk enroll':")
+    print(token)
+
+
+@app.command("revoke")
+@guarded
+def revoke(directory: DirArg, device: Annotated[str, typer.Argument(help="The terminal's device id.")]) -> None:
+    """Revoke a terminal: its later records are quarantined."""
+    from sync_server.admin import revoke_device
+
+    info = revoke_device(_settings(directory), device)
+    console.print(f"Revoked terminal {device} ({info.get('name', '')}). Its later records will be quarantined.")
+
+
+@app.command("import")
+@guarded
+def import_(
+    directory: DirArg,
+    bundle: Annotated[Path, typer.Argument(help="A bundle file from a terminal's USB stick.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a USB bundle through the same ingest path as HTTP."""
+    from sync_server.admin import import_bundle
+
+    data = bundle.read_bytes()
+    with console.status(f"Importing {bundle.name} ..."):
+        report = import_bundle(_settings(directory), data, source=str(bundle))
+    summary = report.summary()
+    if as_json:
+        print_json(summary)
+        return
+    counts = summary["counts"]
+    console.print(
+        f"Imported {bundle.name}: {counts['accepted']} accepted, {counts['duplicate']} duplicate, "
+        f"{counts['quarantined']} quarantined, {counts['rejected']} rejected; "
+        f"acknowledged seal {summary['ack']['seq']}."
+    )
+    if summary.get("bundle_problem"):
+        console.print(f"[bold]The bundle itself was quarantined:[/bold] {summary['bundle_problem']}")
+
+
+@app.command("stats")
+@guarded
+def stats(directory: DirArg, as_json: JsonOpt = False) -> None:
+    """Records by kind and status; per terminal: acknowledged seal, quarantined with reasons."""
+    from rich.table import Table
+
+    from sync_server.admin import collect_stats
+
+    data = collect_stats(_settings(directory))
+    if as_json:
+        print_json(data)
+        return
+    records = data["records"]
+    console.print(
+        f"Records: {records['accepted']} accepted, {records['duplicate']} duplicate arrivals, "
+        f"{records['quarantined']} quarantined, {records.get('rejected', 0)} rejected."
+    )
+    kinds = Table("kind", "accepted", "quarantined", title="By kind")
+    for kind, counts in sorted(data.get("by_kind", {}).items()):
+        kinds.add_row(kind, str(counts.get("accepted", 0)), str(counts.get("quarantined", 0)))
+    console.print(kinds)
+    devices = Table("device", "name", "seal ack", "last seen", "quarantined", "revoked", title="Terminals")
+    for device in data["devices"]:
+        reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(device.get("reasons", {}).items()))
+        devices.add_row(
+            device["id"],
+            device.get("name") or "",
+            str(device.get("ack_seq", 0)),
+            str(device.get("last_seen") or "never"),
+            f"{device.get('quarantined', 0)} {reasons}".strip(),
+            "yes" if device.get("revoked") else "no",
+        )
+    console.print(devices)
