@@ -1,0 +1,133 @@
+"""The Python API behind the ``osallistu server`` commands. Errors are raised from
+``sync_server.errors`` (and ``shared_models.errors``); the command line puts them in words."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy.orm import Session
+
+from shared_models.keys import fingerprint, private_bytes
+from sync_server.db.engine import make_engine, make_sessionmaker
+from sync_server.db.migrate import upgrade
+from sync_server.errors import DataDirError
+from sync_server.logevents import log_event, logged_action
+from sync_server.services import bundles, devices, enrollment, manifest, processes, stats
+from sync_server.services.demo import demo_process
+from sync_server.services.report import IngestReport
+from sync_server.settings import SETTINGS_FILE, Settings
+
+__all__ = [
+    "collect_stats",
+    "create_enrollment_token",
+    "import_bundle",
+    "init_data_dir",
+    "load_settings",
+    "revoke_device",
+    "serve",
+]
+
+
+def init_data_dir(path: Path, *, demo: bool = False, database_url: str | None = None) -> dict[str, Any]:
+    """Create a server data folder: keys (0600), settings.toml, a migrated database and a first manifest.
+
+    With ``demo`` the test process ``demo`` (every activity, sample settings) is added.
+    Refuses a folder that exists and is not empty.
+    """
+    path = Path(path)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise DataDirError(f"{path} already exists and is not empty; choose a new folder")
+    with logged_action("data_dir.init", dir=str(path), demo=demo):
+        (path / "keys").mkdir(parents=True, exist_ok=True)
+        os.chmod(path / "keys", 0o700)
+        signing = Ed25519PrivateKey.generate()
+        _write_secret(path / "keys" / "signing.key", private_bytes(signing))
+        _write_secret(path / "keys" / "sealing.key", private_bytes(X25519PrivateKey.generate()))
+        lines = ["# Osallistu server settings", 'keys = { signing = "keys/signing.key", sealing = "keys/sealing.key" }']
+        if database_url:
+            lines.insert(1, f"database_url = {_toml_string(database_url)}")
+        (path / SETTINGS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        settings = load_settings(path)
+        keys = settings.load_keys()
+        with _sessions(settings, migrate=True) as session:
+            if demo:
+                processes.save_process(session, keys, demo_process())
+            else:
+                with session.begin():
+                    manifest.publish_manifest(session, keys)
+            names = [p["id"] for p in processes.list_processes(session)]
+    return {
+        "dir": str(path),
+        "database_url": settings.database_url,
+        "server_key_fingerprint": fingerprint(signing),
+        "processes": names,
+    }
+
+
+def load_settings(path: Path, *, database_url: str | None = None) -> Settings:
+    return Settings.from_data_dir(Path(path), database_url=database_url)
+
+
+def create_enrollment_token(settings: Settings, *, name: str, place: str | None = None) -> str:
+    with _sessions(settings) as session:
+        return enrollment.issue_token(session, settings.load_keys(), name=name, place=place)
+
+
+def revoke_device(settings: Settings, device_id: str) -> dict[str, Any]:
+    """Raises UnknownDevice for a device id that was never enrolled."""
+    with _sessions(settings) as session:
+        return devices.revoke(session, device_id=device_id)
+
+
+def import_bundle(settings: Settings, data: bytes, *, source: str) -> IngestReport:
+    """Import a USB bundle through the same ingest as HTTP pushes."""
+    with _sessions(settings) as session:
+        return bundles.import_bundle(session, data=data, source=source)
+
+
+def collect_stats(settings: Settings) -> dict[str, Any]:
+    with _sessions(settings) as session:
+        return stats.collect_stats(session)
+
+
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Migrate the database, then serve the HTTP API with uvicorn until stopped."""
+    import uvicorn
+
+    from sync_server.app import create_app
+
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    log_event("server.started", host=host, port=port)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws="none")
+
+
+@contextmanager
+def _sessions(settings: Settings, *, migrate: bool = False) -> Iterator[Session]:
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate:
+            upgrade(engine)
+        with make_sessionmaker(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _write_secret(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

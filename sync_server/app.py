@@ -1,0 +1,34 @@
+"""``create_app(settings)``: the FastAPI application, its engine and its keys."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from sync_server.api import api_router
+from sync_server.api.errors import install_error_handlers
+from sync_server.db.engine import make_engine, make_sessionmaker
+from sync_server.settings import Settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The app for one data folder. The database must already be migrated (``serve`` and ``init`` do that)."""
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="Osallistu sync server", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.keys = settings.load_keys()
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    install_error_handlers(app)
+    app.include_router(api_router)
+    return app

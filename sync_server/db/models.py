@@ -1,0 +1,159 @@
+"""The server's tables (SQLAlchemy 2). ``records`` is the append-only raw log;
+everything else is bookkeeping around it. The schema itself is created by the
+migrations in ``migrations/versions``; these classes must match them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Anomaly",
+    "Base",
+    "Batch",
+    "Device",
+    "EnrollmentToken",
+    "ManifestRow",
+    "Process",
+    "Quarantine",
+    "RawRecord",
+    "Seal",
+    "SealMember",
+]
+
+Stamp = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Device(Base):
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(String(200))
+    public_key: Mapped[str] = mapped_column(String(64), unique=True)  # base64 Ed25519
+    enrolled_at: Mapped[datetime] = mapped_column(Stamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Stamp)
+    last_seen: Mapped[datetime | None] = mapped_column(Stamp)
+    clock_offset_s: Mapped[int | None] = mapped_column(Integer)  # terminal clock minus server clock
+    pending_reported: Mapped[int | None] = mapped_column(Integer)  # unsealed records the terminal says it holds
+    ack_seq: Mapped[int] = mapped_column(Integer, default=0)
+    ack_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class EnrollmentToken(Base):
+    __tablename__ = "enrollment_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    used_at: Mapped[datetime | None] = mapped_column(Stamp)
+    device: Mapped[str | None] = mapped_column(String(32))
+
+
+class RawRecord(Base):
+    """The raw log: exact canonical bytes as received. Triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "records"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), unique=True)
+    device: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    day: Mapped[str] = mapped_column(String(10))
+    raw: Mapped[str] = mapped_column(Text)
+    seal_seq: Mapped[int | None] = mapped_column(Integer)  # for a seal its own seq; else the seq of its seal
+    batch_id: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class Seal(Base):
+    __tablename__ = "seals"
+
+    device: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prev: Mapped[str] = mapped_column(String(64))
+    record_count: Mapped[int] = mapped_column(Integer)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class SealMember(Base):
+    """Which seal lists which record hash."""
+
+    __tablename__ = "seal_members"
+    __table_args__ = (Index("ix_seal_members_record", "device", "record_hash"),)
+
+    device: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seal_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Quarantine(Base):
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime] = mapped_column(Stamp)
+    device: Mapped[str | None] = mapped_column(String(64), index=True)  # as claimed; not proven
+    batch_id: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    record_hash: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str | None] = mapped_column(String(40))  # when the line parsed as a record
+    raw: Mapped[bytes] = mapped_column(LargeBinary)  # at most RAW_CAP bytes of what arrived
+    raw_sha256: Mapped[str] = mapped_column(String(64))  # of everything that arrived
+    raw_length: Mapped[int] = mapped_column(BigInteger)
+
+
+class Anomaly(Base):
+    __tablename__ = "anomalies"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(Stamp)
+    device: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(40))  # gap, equivocation
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    device: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(8))  # http | usb
+    source: Mapped[str] = mapped_column(String(500))
+    received_at: Mapped[datetime] = mapped_column(Stamp)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Process(Base):
+    __tablename__ = "processes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    activities: Mapped[list[str]] = mapped_column(JSON)
+    test: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(8))
+    min_seal: Mapped[int] = mapped_column(Integer)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ManifestRow(Base):
+    __tablename__ = "manifests"
+
+    serial: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    raw: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Stamp)

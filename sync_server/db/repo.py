@@ -1,0 +1,153 @@
+"""Small keyword-only repository functions: every query the services make.
+
+Queries over many hashes take one ``IN`` list per chunk, never one SELECT per record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from sync_server.db.models import Base, Device, ManifestRow, RawRecord, Seal, SealMember
+
+__all__ = [
+    "ack_for",
+    "chain_head",
+    "get_device",
+    "hashes_for_ids",
+    "held_hashes",
+    "incomplete_seals",
+    "insert_ignore",
+    "latest_manifest",
+    "lock_device",
+    "mark_complete",
+    "present_counts",
+    "seal_hashes_for_seqs",
+    "sealed_in",
+]
+
+CHUNK = 5000
+T = TypeVar("T")
+
+
+def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def insert_ignore(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Bulk insert; a row that collides with a unique key is skipped (the last line of defence)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    table = model.__table__
+    assert isinstance(table, Table)
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
+    elif dialect == "sqlite":
+        session.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"unsupported database {dialect}")
+
+
+def get_device(session: Session, *, device_id: str) -> Device | None:
+    return session.get(Device, device_id)
+
+
+def lock_device(session: Session, *, device_id: str) -> Device | None:
+    """The device row, locked until the transaction ends (SQLite: the IMMEDIATE transaction already is)."""
+    return session.scalars(
+        select(Device).where(Device.id == device_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
+
+
+def held_hashes(session: Session, *, hashes: Sequence[str]) -> set[str]:
+    held: set[str] = set()
+    for chunk in _chunks(hashes):
+        held.update(session.scalars(select(RawRecord.hash).where(RawRecord.hash.in_(chunk))))
+    return held
+
+
+def hashes_for_ids(session: Session, *, ids: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        found.update(
+            (row.id, row.hash)
+            for row in session.execute(select(RawRecord.id, RawRecord.hash).where(RawRecord.id.in_(chunk)))
+        )
+    return found
+
+
+def seal_hashes_for_seqs(session: Session, *, device: str, seqs: Sequence[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for chunk in _chunks(seqs):
+        rows = session.execute(select(Seal.seq, Seal.hash).where(Seal.device == device, Seal.seq.in_(chunk)))
+        found.update((row.seq, row.hash) for row in rows)
+    return found
+
+
+def chain_head(session: Session, *, device: str) -> tuple[int, str | None]:
+    """The highest seal held for the device (held seals are always 1..n without gaps)."""
+    row = session.execute(
+        select(Seal.seq, Seal.hash).where(Seal.device == device).order_by(Seal.seq.desc()).limit(1)
+    ).first()
+    return (row.seq, row.hash) if row else (0, None)
+
+
+def sealed_in(session: Session, *, device: str, hashes: Sequence[str]) -> dict[str, int]:
+    """record hash -> seq of a held seal of the device that lists it."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(hashes):
+        rows = session.execute(
+            select(SealMember.record_hash, func.min(SealMember.seal_seq).label("seq"))
+            .where(SealMember.device == device, SealMember.record_hash.in_(chunk))
+            .group_by(SealMember.record_hash)
+        )
+        found.update((row.record_hash, row.seq) for row in rows)
+    return found
+
+
+def incomplete_seals(session: Session, *, device: str) -> dict[int, int]:
+    """seq -> record_count of the device's seals not yet complete."""
+    rows = session.execute(select(Seal.seq, Seal.record_count).where(Seal.device == device, Seal.complete.is_(False)))
+    return {row.seq: row.record_count for row in rows}
+
+
+def present_counts(session: Session, *, device: str, seqs: Iterable[int]) -> dict[int, int]:
+    """seq -> how many of the records that seal lists are in the raw log."""
+    seq_list = sorted(seqs)
+    counts: dict[int, int] = {}
+    for chunk in _chunks(seq_list):
+        rows = session.execute(
+            select(SealMember.seal_seq, func.count(RawRecord.hash).label("present"))
+            .select_from(SealMember)
+            .outerjoin(RawRecord, RawRecord.hash == SealMember.record_hash)
+            .where(SealMember.device == device, SealMember.seal_seq.in_(chunk))
+            .group_by(SealMember.seal_seq)
+        )
+        counts.update((row.seal_seq, row.present) for row in rows)
+    return counts
+
+
+def mark_complete(session: Session, *, device: str, seqs: Sequence[int]) -> None:
+    for chunk in _chunks(seqs):
+        session.execute(update(Seal).where(Seal.device == device, Seal.seq.in_(chunk)).values(complete=True))
+
+
+def ack_for(session: Session, *, device: str) -> tuple[int, str | None]:
+    """The highest seq n such that seals 1..n are held and complete, and the hash of seal n."""
+    first_open = session.scalar(select(func.min(Seal.seq)).where(Seal.device == device, Seal.complete.is_(False)))
+    if first_open is None:
+        return chain_head(session, device=device)
+    if first_open == 1:
+        return 0, None
+    seal_hash = session.scalar(select(Seal.hash).where(Seal.device == device, Seal.seq == first_open - 1))
+    return first_open - 1, seal_hash
+
+
+def latest_manifest(session: Session) -> ManifestRow | None:
+    return session.scalars(select(ManifestRow).order_by(ManifestRow.serial.desc()).limit(1)).first()

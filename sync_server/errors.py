@@ -1,0 +1,84 @@
+"""Every way the server refuses an operation, as one tree.
+
+The tree::
+
+    ServerError                 base of every error raised by sync_server
+     +-- DataDirError           the data folder is missing, not empty, or lacks its keys or settings
+     +-- UnknownDevice          no terminal with that device id is enrolled
+     +-- RequestRefused         a signed request that does not verify (bad_signature, clock_skew, unsigned_request,
+     |                          wrong_device)
+     +-- TokenInvalid           an enrollment token that is malformed or was never issued
+     +-- TokenUsed              an enrollment token that was already used
+     +-- BadRequest             a request body the server cannot use (already_enrolled, bad_public_key, ...)
+     +-- TooLarge               a batch or bundle over the size limit (batch_too_large, bundle_too_large)
+     +-- UnknownProcess         no process with that id
+
+Every error has a stable ``reason`` (snake_case, used in HTTP error bodies and
+tests) and a sentence for people. Expected failures inside a batch are not
+raised: the ingest reports them per line. Only the edges (``sync_server.api``,
+the ``osallistu`` command) turn these into HTTP answers or words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "BadRequest",
+    "DataDirError",
+    "RequestRefused",
+    "ServerError",
+    "TokenInvalid",
+    "TokenUsed",
+    "TooLarge",
+    "UnknownDevice",
+    "UnknownProcess",
+]
+
+
+class ServerError(Exception):
+    """Base of every error raised by sync_server."""
+
+    reason: str = "server_error"
+
+    def __init__(self, message: str, *, reason: str | None = None, **detail: Any) -> None:
+        super().__init__(message)
+        if reason is not None:
+            self.reason = reason
+        self.detail = detail
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.reason
+
+
+class DataDirError(ServerError):
+    reason = "data_dir"
+
+
+class UnknownDevice(ServerError):
+    reason = "unknown_device"
+
+
+class RequestRefused(ServerError):
+    reason = "bad_signature"
+
+
+class TokenInvalid(ServerError):
+    reason = "token_invalid"
+
+
+class TokenUsed(ServerError):
+    reason = "token_used"
+
+
+class BadRequest(ServerError):
+    reason = "bad_request"
+
+
+class TooLarge(ServerError):
+    reason = "too_large"
+
+
+class UnknownProcess(ServerError):
+    reason = "unknown_process"
