@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sync_server.admin import create_enrollment_token, init_data_dir, load_settings
 from sync_server.db.engine import make_engine
 from sync_server.settings import Settings
+from tests.sync_server.client import Client
 from tests.sync_server.servers import server_thread
 from tests.sync_server.terminal import FakeTerminal
 
@@ -100,3 +101,8 @@ def enroll(settings: Settings, terminal: FakeTerminal, *, name: str = "Kallio li
     finally:
         engine.dispose()
     return terminal
+
+
+@pytest.fixture
+def client(settings: Settings, live_server: str) -> Client:
+    return Client(live_server, settings)
