@@ -6,6 +6,7 @@ sorted and unique, so one choice always has exactly one encoding.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
@@ -78,6 +79,14 @@ class VoxitVote(_Body):
     participant: Token
     answers: dict[Slug, Answer] = Field(min_length=1, max_length=5000)
 
+    @field_validator("answers", mode="before")
+    @classmethod
+    def _answers_not_bool(cls, value: Any) -> Any:
+        # Literal[1] would otherwise take true (True == 1 in Python), even in strict mode.
+        if isinstance(value, dict) and any(isinstance(answer, bool) for answer in value.values()):
+            raise ValueError("answers are -1, 0 or 1, not true or false")
+        return value
+
 
 class VoxitStatement(_Body):
     """A statement proposed by a participant, for moderation."""
@@ -133,9 +142,16 @@ DetailValue = str | int | bool
 class KioskEvent(_Body):
     """A staff or system event; unlike citizen records it carries a full UTC time."""
 
-    at: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]
+    at: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")]
     event: Annotated[str, StringConstraints(pattern=r"^[a-z]+(\.[a-z_]+)+$")]
     detail: dict[Slug, DetailValue] = Field(default_factory=dict, max_length=32)
+
+    @field_validator("at")
+    @classmethod
+    def _real_time(cls, value: str) -> str:
+        # The pattern checks the shape only; 2026-13-45T99:99:99Z is not a time.
+        datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+        return value
 
     @field_validator("event")
     @classmethod

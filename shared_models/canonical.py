@@ -52,7 +52,11 @@ def _check(value: Any, path: str) -> None:
 def canonical_bytes(value: Any) -> bytes:
     """The canonical encoding of a JSON value made of dicts, lists, str, int, bool, None."""
     _check(value, "$")
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from "\ud800" in the input
+        raise MalformedRecord("a string holds a lone surrogate, which UTF-8 cannot encode") from exc
 
 
 def _no_float(text: str) -> Any:
@@ -61,6 +65,13 @@ def _no_float(text: str) -> Any:
 
 def _no_constant(text: str) -> Any:
     raise MalformedRecord(f"{text} is not valid JSON here", reason="float")
+
+
+def _bounded_int(text: str) -> int:
+    # Refuse before int() so a long digit run gives integer_range, not Python's ValueError.
+    if len(text.lstrip("-")) > len(str(MAX_SAFE_INTEGER)):
+        raise MalformedRecord(f"integer {text[:20]}... out of range", reason="integer_range")
+    return int(text)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -83,11 +94,15 @@ def parse_canonical(raw: bytes) -> Any:
             text,
             parse_float=_no_float,
             parse_constant=_no_constant,
+            parse_int=_bounded_int,
             object_pairs_hook=_unique_keys,
         )
+        encoded = canonical_bytes(value)
     except json.JSONDecodeError as exc:
         raise MalformedRecord(f"not valid JSON: {exc.msg} at character {exc.pos}", reason="malformed") from exc
-    if canonical_bytes(value) != raw:
+    except RecursionError as exc:
+        raise MalformedRecord("the JSON is nested too deeply", reason="malformed") from exc
+    if encoded != raw:
         raise NonCanonical("the bytes are not the canonical encoding (sorted keys, no spaces, UTF-8)")
     return value
 

@@ -43,7 +43,7 @@ MAX_RECORD_BYTES = 64 * 1024
 _FIELDS = {"v", "kind", "id", "device", "day", "body", "sig"}
 _ID = re.compile(r"^[a-z2-7]{26}$")
 _DEVICE = re.compile(r"^t[a-z2-7]{16}$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def new_record_id() -> str:
@@ -90,17 +90,28 @@ def _check_envelope(value: Any) -> None:
         raise MalformedRecord(f"record fields wrong (missing {missing}, unexpected {extra})")
     if value["v"] != VERSION or isinstance(value["v"], bool):
         raise UnknownKind(f"record version {value['v']!r} is not supported", reason="unknown_version")
-    if value["kind"] not in BODY_MODELS:
+    if not isinstance(value["kind"], str) or value["kind"] not in BODY_MODELS:
         raise UnknownKind(f"record kind {value['kind']!r} is not known")
     for name, pattern in (("id", _ID), ("device", _DEVICE), ("day", _DAY)):
-        if not isinstance(value[name], str) or not pattern.match(value[name]):
+        if not isinstance(value[name], str) or not pattern.fullmatch(value[name]):
             raise MalformedRecord(f"record {name} {value[name]!r} is not valid")
     try:
         date.fromisoformat(value["day"])
     except ValueError as exc:
         raise MalformedRecord(f"record day {value['day']!r} is not a date") from exc
-    if not isinstance(value["sig"], str):
-        raise MalformedRecord("record sig must be a string")
+    if not isinstance(value["sig"], str) or not _is_signature(value["sig"]):
+        raise MalformedRecord("record sig must be the base64 of a 64-byte signature")
+
+
+def _is_signature(text: str) -> bool:
+    # Only the one base64 spelling of 64 bytes: base64 leaves spare bits in the last
+    # character, so without this anyone could respell a valid sig and mint a record
+    # with another hash (an "equivocation") that still verifies.
+    try:
+        raw = b64decode(text)
+    except ValueError:
+        return False
+    return len(raw) == 64 and b64encode(raw) == text
 
 
 def parse_record(raw: bytes) -> Record:

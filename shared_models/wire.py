@@ -25,7 +25,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -66,6 +68,7 @@ BUNDLE_DOMAIN = b"osallistu//bundle//v1//"
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 MAX_BATCH_LINES = 20_000
 MAX_CLOCK_SKEW = 300
+_HEADER_START = b'{"count":'  # every bundle header starts so (canonical: keys sorted)
 
 Status = Literal["accepted", "duplicate", "rejected", "quarantined"]
 
@@ -127,12 +130,16 @@ def sign_request(key: Ed25519PrivateKey, method: str, path: str, body: bytes, *,
 
 
 def verify_request(
-    key: Ed25519PublicKey, method: str, path: str, body: bytes, headers: dict[str, str], *, now: int
+    key: Ed25519PublicKey, method: str, path: str, body: bytes, headers: Mapping[str, str], *, now: int
 ) -> None:
-    """Raise BadSignature (reason ``clock_skew`` or ``bad_signature``) unless the request is the device's."""
+    """Raise BadSignature (reason ``clock_skew`` or ``bad_signature``) unless the request is the device's.
+
+    Header names are matched case-insensitively (HTTP servers hand them over lower-cased).
+    """
+    named = {name.lower(): value for name, value in headers.items()}
     try:
-        timestamp = int(headers["X-Osallistu-Timestamp"])
-        signature = b64decode(headers["X-Osallistu-Signature"])
+        timestamp = int(named["x-osallistu-timestamp"])
+        signature = b64decode(named["x-osallistu-signature"])
     except (KeyError, ValueError) as exc:
         raise BadSignature("the request is not signed", reason="unsigned_request") from exc
     if abs(now - timestamp) > MAX_CLOCK_SKEW:
@@ -174,6 +181,9 @@ def open_bundle(data: bytes) -> Bundle:
     parts = data.split(b"\n")
     if not parts or not parts[0].strip():
         raise BundleError("the file is empty or not an Osallistu bundle", reason="not_a_bundle")
+    if len(parts) == 1 and (_HEADER_START.startswith(data) or data.startswith(_HEADER_START)):
+        # The first line never ended: the start of a bundle header, cut short.
+        raise BundleError("the bundle is cut short inside its first line", reason="bundle_truncated")
     try:
         header = parse_canonical(parts[0])
     except OsallistuError as exc:
@@ -200,7 +210,7 @@ def verify_bundle(bundle: Bundle, key: Ed25519PublicKey) -> None:
         raise BundleError("the bundle is cut short (no signed end line)", reason="bundle_truncated")
     if bundle.device != device_id_for(key):
         raise BundleError("the bundle names another device", reason="wrong_device")
-    if not hmac.compare_digest(str(bundle.trailer["sha256"]), bundle.digest):
+    if not hmac.compare_digest(str(bundle.trailer["sha256"]).encode(), bundle.digest.encode()):
         raise BundleError("the bundle was altered or cut short", reason="bundle_altered")
     if bundle.header.get("count") != len(bundle.lines):
         raise BundleError("the bundle has another number of records than it says", reason="bundle_truncated")
@@ -213,6 +223,10 @@ def verify_bundle(bundle: Bundle, key: Ed25519PublicKey) -> None:
 # ---------------------------------------------------------------- enrollment tokens
 
 
+_TOKEN_SECRET = re.compile(r"[A-Z2-7]{32}")
+_TOKEN_SERVER = re.compile(r"[0-9a-f]{16}")
+
+
 def make_enrollment_token(server_key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
     secret = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
     return f"OSA1-{secret}-{fingerprint(server_key)[:16]}"
@@ -221,9 +235,13 @@ def make_enrollment_token(server_key: Ed25519PublicKey | Ed25519PrivateKey) -> s
 def parse_enrollment_token(token: str) -> tuple[str, str]:
     """(secret, server fingerprint prefix); BundleError-free: raises ValueError on a malformed token."""
     parts = token.strip().split("-")
-    if len(parts) != 3 or parts[0] != "OSA1" or len(parts[1]) != 32 or len(parts[2]) != 16:
+    if len(parts) != 3 or parts[0].upper() != "OSA1":
         raise ValueError("that is not an enrollment token (it looks like OSA1-XXXX...-abcd...)")
-    return parts[1], parts[2]
+    # Typed by people: accept either case, give back the one spelling that was issued.
+    secret, server = parts[1].upper(), parts[2].lower()
+    if not _TOKEN_SECRET.fullmatch(secret) or not _TOKEN_SERVER.fullmatch(server):
+        raise ValueError("that is not an enrollment token (it looks like OSA1-XXXX...-abcd...)")
+    return secret, server
 
 
 def token_matches_server(token: str, server_key: Ed25519PublicKey) -> bool:
