@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.requests import ClientDisconnect
 from sqlalchemy.orm import Session
 
+from sync_server.errors import BadRequest
 from sync_server.settings import ServerKeys, Settings
 
 __all__ = ["Body", "KeysDep", "SessionDep", "SettingsDep", "read_body"]
@@ -50,11 +52,14 @@ async def read_body(request: Request, limit: int) -> Body:
     chunks: list[bytes] = []
     size = 0
     cap = max(limit * 4, 64 * 1024 * 1024)
-    async for chunk in request.stream():
-        size += len(chunk)
-        digest.update(chunk)
-        if size <= limit:
-            chunks.append(chunk)
-        elif size > cap:
-            break
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            digest.update(chunk)
+            if size <= limit:
+                chunks.append(chunk)
+            elif size > cap:
+                break
+    except ClientDisconnect as exc:  # the connection broke mid-body: nothing is ingested
+        raise BadRequest(f"the body was cut off after {size} bytes", reason="body_incomplete") from exc
     return Body(data=b"".join(chunks) if size <= limit else None, size=size, sha256=digest.hexdigest())
