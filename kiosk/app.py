@@ -1,0 +1,318 @@
+"""The touch terminal's Kivy app: ``OsallistuApp`` and ``run_terminal(kdir)``.
+
+Screens (``kiosk/screens/``) are thin: layout in ``name.kv``, a little glue in
+``name.py``; what they say comes from the catalogs (``kiosk/i18n.py``) and what they
+decide from plain presenters (``activity_registry``, ``librarian_panel``,
+``idle_watch``). Slow work (sync, export, server check) runs on a background thread
+and its result comes back on the UI thread through ``Clock.schedule_once``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.metrics import Metrics
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.activity_registry import ActivityRegistry, OfferedActivity
+from kiosk.i18n import DEFAULT_LANGUAGE, Catalogs, load_catalogs
+from kiosk.idle_watch import IdleWatch
+from kiosk.theme import NORMAL, palette_for, sizes_for
+from kiosk.widgets import AppRoot
+
+__all__ = ["ACTIVITY_SCREENS", "OsallistuApp", "ThreadJobs", "run_terminal"]
+
+# Citizen activity screens register here (activity name -> factory(app, process) -> Screen).
+ACTIVITY_SCREENS = ActivityRegistry()
+
+POLL_SECONDS = 0.25
+WELCOME, PIN, LIBRARIAN = "welcome", "pin", "librarian"
+STAFF_SCREENS = (PIN, LIBRARIAN)
+
+Done = Callable[[Any, BaseException | None], None]
+
+
+class ThreadJobs:
+    """Runs a job on a daemon thread; ``done(result, error)`` is called on the UI thread."""
+
+    def run(self, job: Callable[[], Any], done: Done) -> None:
+        def work() -> None:
+            result: Any = None
+            error: BaseException | None = None
+            try:
+                result = job()
+            except Exception as exc:  # reported to the screen as plain words
+                error = exc
+            Clock.schedule_once(lambda _dt: done(result, error), 0)
+
+        threading.Thread(target=work, name="osallistu-job", daemon=True).start()
+
+
+class _SyncOnJobs:
+    """Used when no ``SyncWorker`` is given: ``terminal.sync()`` on a ``ThreadJobs`` thread."""
+
+    def __init__(self, terminal: Any, jobs: ThreadJobs) -> None:
+        self._terminal, self._jobs = terminal, jobs
+
+    def start(self, done: Done) -> None:
+        self._jobs.run(self._terminal.sync, done)
+
+
+class OsallistuApp(App):
+    lang = StringProperty(DEFAULT_LANGUAGE)
+    large_text = BooleanProperty(False)
+    high_contrast = BooleanProperty(False)
+    palette = ObjectProperty(NORMAL)
+    sizes = ObjectProperty(sizes_for(1080, 96))
+    librarian_signed_in = BooleanProperty(False)
+    error_message = StringProperty("")  # shown on the welcome screen after an unexpected error
+
+    def __init__(
+        self,
+        terminal: Any,
+        *,
+        idle_seconds: float = 90,
+        warning_seconds: float = 30,
+        clock: Callable[[], float] = time.monotonic,
+        registry: ActivityRegistry | None = None,
+        jobs: ThreadJobs | None = None,
+        sync_worker: Any = None,
+        export_dir: Path | None = None,
+        media_roots: tuple[Path, ...] | None = None,
+        catalogs: Catalogs | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.terminal = terminal
+        self.clock = clock
+        self.catalogs = catalogs or load_catalogs()
+        self.registry = registry if registry is not None else ACTIVITY_SCREENS
+        self.jobs = jobs or ThreadJobs()
+        self.sync_worker = sync_worker or _make_sync_worker(terminal, self.jobs)
+        kdir = getattr(terminal, "kdir", None)
+        self.export_dir = export_dir or (Path(kdir) / "exports" if kdir else Path.cwd() / "exports")
+        self.media_roots = media_roots
+        self.idle = IdleWatch(idle_seconds, warning_seconds, clock)
+        self.manager: ScreenManager | None = None
+        self.warning: Any = None
+        self._poll: Any = None
+        super().__init__(**kwargs)
+        self.title = "Osallistu"
+
+    # -- building ---------------------------------------------------------------
+
+    def build(self) -> AppRoot:
+        from kiosk.screens.librarian import LibrarianScreen
+        from kiosk.screens.pin_entry import PinEntryScreen
+        from kiosk.screens.welcome import WelcomeScreen
+
+        self._resize()
+        root = AppRoot(now=self.clock)
+        root.bind(on_activity=self._touched, on_corner_hold=lambda *_: self.handle(self.open_librarian))
+        self.manager = ScreenManager(transition=NoTransition())
+        self.manager.add_widget(WelcomeScreen(name=WELCOME))
+        self.manager.add_widget(PinEntryScreen(name=PIN))
+        self.manager.add_widget(LibrarianScreen(name=LIBRARIAN))
+        self.manager.bind(current=self._screen_changed)
+        root.add_widget(self.manager)
+        Window.bind(size=self._resize)
+        self._poll = Clock.schedule_interval(self._tick, POLL_SECONDS)
+        self.log("kiosk.started")
+        return root
+
+    def on_stop(self) -> None:
+        if self._poll is not None:
+            self._poll.cancel()
+        Window.unbind(size=self._resize)
+
+    def _resize(self, *_args: Any) -> None:
+        self.sizes = sizes_for(Window.height, Metrics.dpi, large_text=self.large_text)
+        if self.root is not None:
+            self.root.corner_size = self.sizes.button_h
+
+    def on_large_text(self, *_args: Any) -> None:
+        self._resize()
+
+    def on_high_contrast(self, _app: Any, value: bool) -> None:
+        self.palette = palette_for(value)
+
+    # -- texts -------------------------------------------------------------------
+
+    def tr(self, key: str, lang: str | None = None, **fields: object) -> str:
+        """A catalog text; KV passes ``app.lang`` so the text follows the language switch."""
+        return self.catalogs.text(lang or self.lang, key, **fields)
+
+    # -- citizen actions ----------------------------------------------------------
+
+    def set_language(self, code: str) -> None:
+        if code in self.catalogs.languages:
+            self.lang = code
+
+    def toggle_large_text(self) -> None:
+        self.large_text = not self.large_text
+
+    def toggle_high_contrast(self) -> None:
+        self.high_contrast = not self.high_contrast
+
+    def manifest(self) -> Any:
+        return self.terminal.manifest()
+
+    def open_activity(self, offered: OfferedActivity) -> None:
+        assert self.manager is not None
+        manifest = self.manifest()
+        process = manifest.process(offered.process_id) if manifest is not None else None
+        if process is None or process.status != "open" or offered.activity not in self.registry:
+            self.manager.get_screen(WELCOME).refresh()
+            return
+        screen = self.registry.factory(offered.activity)(self, process)
+        screen.name = f"activity:{offered.process_id}:{offered.activity}"
+        if self.manager.has_screen(screen.name):
+            self.manager.remove_widget(self.manager.get_screen(screen.name))
+        self.manager.add_widget(screen)
+        self.manager.current = screen.name
+
+    # -- librarian ----------------------------------------------------------------
+
+    def open_librarian(self) -> None:
+        assert self.manager is not None
+        if self.manager.current in STAFF_SCREENS:
+            return
+        self.manager.get_screen(PIN).clear()
+        self.manager.current = PIN
+
+    def signed_in(self) -> None:
+        assert self.manager is not None
+        self.librarian_signed_in = True
+        self.log("librarian.signed_in")
+        self.manager.current = LIBRARIAN
+
+    def close_librarian(self) -> None:
+        assert self.manager is not None
+        if self.librarian_signed_in:
+            self.librarian_signed_in = False
+            self.log("librarian.signed_out")
+        self.manager.get_screen(LIBRARIAN).clear()
+        self.manager.get_screen(PIN).clear()
+        self.manager.current = WELCOME
+
+    # -- idle and errors ----------------------------------------------------------
+
+    def at_rest(self) -> bool:
+        """Nothing of the last person's to clear: the welcome screen with default settings."""
+        return self.manager is None or (
+            self.manager.current == WELCOME
+            and self.lang == DEFAULT_LANGUAGE
+            and not self.large_text
+            and not self.high_contrast
+        )
+
+    def _touched(self, *_args: Any) -> None:
+        if self.warning is None:
+            self.idle.touched()
+        self.error_message = ""  # an error sentence stays until the next touch
+
+    def _tick(self, _dt: float) -> None:
+        self.handle(self._check_idle)
+        if self.root is not None:
+            self.root.check_corner()
+
+    def _check_idle(self) -> None:
+        phase = self.idle.phase(at_rest=self.at_rest())
+        if phase.name == "expired":
+            self.reset_to_welcome()
+            self.log("idle.reset")
+        elif phase.name == "warning":
+            self._show_warning(phase.seconds_left)
+        elif self.warning is not None:
+            self._hide_warning()
+
+    def _show_warning(self, seconds_left: int) -> None:
+        from kiosk.screens.idle_warning import IdleWarning
+
+        if self.warning is None:
+            self.warning = IdleWarning()
+            self.warning.bind(on_continue=lambda *_: self.keep_going())
+            assert self.root is not None
+            self.root.add_widget(self.warning)
+        self.warning.seconds_left = seconds_left
+
+    def _hide_warning(self) -> None:
+        if self.warning is not None:
+            self.warning.parent.remove_widget(self.warning)
+            self.warning = None
+
+    def keep_going(self) -> None:
+        """The warning's Continue: the person is still here, keep everything."""
+        self.idle.touched()
+        self._hide_warning()
+
+    def reset_to_welcome(self) -> None:
+        """Clear every trace of the last person: screens, inputs, switches, language, panel."""
+        assert self.manager is not None
+        self._hide_warning()
+        if self.librarian_signed_in:
+            self.librarian_signed_in = False
+            self.log("librarian.signed_out", reason="reset")
+        for screen in list(self.manager.screens):
+            if screen.name.startswith("activity:"):
+                self.manager.remove_widget(screen)
+            elif hasattr(screen, "clear"):
+                screen.clear()
+        self.manager.current = WELCOME
+        self.lang = DEFAULT_LANGUAGE
+        self.large_text = False
+        self.high_contrast = False
+        self.error_message = ""
+        self.idle.touched()
+
+    def handle(self, action: Callable[[], Any]) -> Any:
+        """Run a touch handler; an unexpected exception resets to welcome, logged, in plain words."""
+        try:
+            return action()
+        except Exception as exc:
+            self.recover(exc)
+            return None
+
+    def recover(self, exc: BaseException) -> None:
+        try:
+            self.log("error.unexpected", error=type(exc).__name__)
+            if self.manager is not None:
+                self.reset_to_welcome()
+        finally:
+            self.error_message = "error.unexpected"
+
+    def _screen_changed(self, *_args: Any) -> None:
+        self.idle.touched()
+
+    def log(self, event: str, **detail: Any) -> None:
+        try:
+            self.terminal.log_event(event, **detail)
+        except Exception:  # a failing log must never take the screen down
+            from kivy.logger import Logger
+
+            Logger.exception("Osallistu: could not log %s", event)
+
+
+def _make_sync_worker(terminal: Any, jobs: ThreadJobs) -> Any:
+    return _SyncOnJobs(terminal, jobs)
+
+
+def run_terminal(kdir: Path | str, *, fullscreen: bool = True) -> None:
+    """``osallistu kiosk run KDIR``: open the terminal and show the touch app."""
+    from kivy.config import Config
+
+    from kiosk.terminal import Terminal
+
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    Config.set("kivy", "exit_on_escape", "0")
+    if fullscreen:
+        Window.fullscreen = "auto"
+    terminal = Terminal.open(Path(kdir))
+    OsallistuApp(terminal, export_dir=Path(kdir) / "exports").run()

@@ -1,0 +1,194 @@
+"""What the librarian's PIN keypad and panel say and do, without a window.
+
+The screens (``kiosk/screens/pin_entry.py``, ``kiosk/screens/librarian.py``) only
+show what these functions return: a message is a catalog key with its fields, so
+the words stay in the catalogs and follow the language switch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "MEDIA_ROOTS",
+    "Message",
+    "PinPad",
+    "describe_pin_result",
+    "export_file_name",
+    "export_message",
+    "find_export_folder",
+    "format_clock_time",
+    "seal_message",
+    "status_lines",
+    "sync_message",
+]
+
+MEDIA_ROOTS = (Path("/media"), Path("/run/media"))
+PIN_MAX_DIGITS = 8
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    fields: Mapping[str, object] = field(default_factory=dict)
+    tone: Literal["info", "error", "success"] = "info"
+
+
+class PinPad:
+    """The digits typed so far; never shown, only counted as dots."""
+
+    def __init__(self) -> None:
+        self._digits = ""
+
+    def press(self, digit: str) -> None:
+        if digit.isdigit() and len(digit) == 1 and len(self._digits) < PIN_MAX_DIGITS:
+            self._digits += digit
+
+    def erase(self) -> None:
+        self._digits = self._digits[:-1]
+
+    def clear(self) -> None:
+        self._digits = ""
+
+    @property
+    def masked(self) -> str:
+        return " ".join("•" * len(self._digits))
+
+    def take(self) -> str:
+        digits, self._digits = self._digits, ""
+        return digits
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, tz=UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def format_clock_time(value: Any) -> str:
+    """A moment as the terminal's local wall-clock time, e.g. ``14:05``."""
+    moment = _as_datetime(value)
+    return moment.astimezone().strftime("%H:%M") if moment else "?"
+
+
+def format_day_time(value: Any) -> str:
+    moment = _as_datetime(value)
+    return moment.astimezone().strftime("%d.%m.%Y %H:%M") if moment else "?"
+
+
+def describe_pin_result(result: Any) -> tuple[bool, Message | None]:
+    """(signed in, message) from ``Terminal.check_pin``'s result."""
+    if getattr(result, "ok", False):
+        return True, None
+    locked_until = getattr(result, "locked_until", None)
+    if locked_until is not None:
+        return False, Message("pin.locked", {"time": format_clock_time(locked_until)}, "error")
+    tries = getattr(result, "tries_left", None)
+    return False, Message("pin.wrong", {"tries": "?" if tries is None else tries}, "error")
+
+
+def status_lines(status: Mapping[str, Any]) -> list[Message]:
+    """The panel's status block from ``Terminal.status()``."""
+    lines = [
+        Message("panel.device", {"device": status.get("device") or "?"}),
+        Message("panel.pending", {"count": status.get("pending", 0)}),
+        Message("panel.sealed", {"count": status.get("sealed", 0)}),
+        Message("panel.acknowledged", {"count": status.get("acknowledged", 0)}),
+    ]
+    last = status.get("last_sync")
+    if not last:
+        lines.append(Message("panel.last_sync_never"))
+    elif status.get("last_sync_ok"):
+        lines.append(Message("panel.last_sync_ok", {"time": format_day_time(last)}, "success"))
+    else:
+        lines.append(Message("panel.last_sync_failed", {"time": format_day_time(last)}, "error"))
+    reachable = status.get("server_reachable")
+    lines.append(
+        Message("panel.server_unknown")
+        if reachable is None
+        else Message("panel.server_yes", tone="success")
+        if reachable
+        else Message("panel.server_no", tone="error")
+    )
+    serial = status.get("manifest_serial")
+    lines.append(Message("panel.manifest", {"serial": serial}) if serial else Message("panel.manifest_none"))
+    return lines
+
+
+def _summary(report: Any) -> Mapping[str, Any]:
+    summary = report.summary() if hasattr(report, "summary") else report
+    return summary if isinstance(summary, Mapping) else {}
+
+
+def sync_message(report: Any, error: BaseException | None) -> Message:
+    summary = _summary(report) if error is None else {}
+    if error is not None or summary.get("ok") is False or summary.get("error"):
+        return Message("panel.sync_failed", tone="error")
+    return Message(
+        "panel.sync_done", {"sent": summary.get("sent", 0), "accepted": summary.get("accepted", 0)}, "success"
+    )
+
+
+def seal_message(seals: Iterable[Any] | None, error: BaseException | None) -> Message:
+    if error is not None:
+        return Message("panel.seal_failed", tone="error")
+    count = len(list(seals or []))
+    return Message("panel.seal_done", {"count": count}, "success") if count else Message("panel.seal_nothing")
+
+
+def find_export_folder(fallback: Path, roots: Iterable[Path] = MEDIA_ROOTS) -> tuple[Path, bool]:
+    """The first mounted, writable removable folder under the roots, else ``fallback``.
+
+    Desktop automounters use ``/media/LABEL``, ``/media/USER/LABEL`` or
+    ``/run/media/USER/LABEL``; a folder counts only when it is a mount point.
+    Returns (folder, removable).
+    """
+    for root in roots:
+        for candidate in _two_levels(root):
+            if os.path.ismount(candidate) and os.access(candidate, os.W_OK):
+                return candidate, True
+    fallback.mkdir(parents=True, exist_ok=True)
+    return fallback, False
+
+
+def _two_levels(root: Path) -> list[Path]:
+    found: list[Path] = []
+    try:
+        first = sorted(p for p in root.iterdir() if p.is_dir())
+    except OSError:
+        return found
+    for folder in first:
+        found.append(folder)
+        try:
+            found.extend(sorted(p for p in folder.iterdir() if p.is_dir()))
+        except OSError:
+            continue
+    return found
+
+
+def export_file_name(device_id: str, now: datetime | None = None) -> str:
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"osallistu-{device_id}-{moment.strftime('%Y%m%d-%H%M%S')}.osb"
+
+
+def export_message(path: Path | None, removable: bool, error: BaseException | None) -> Message:
+    if error is not None or path is None:
+        return Message("panel.export_failed", tone="error")
+    if removable:
+        return Message("panel.export_done", {"name": path.name}, "success")
+    return Message("panel.export_local", {"folder": str(path.parent), "name": path.name}, "success")

@@ -1,0 +1,171 @@
+"""The librarian's panel: sync status and the maintenance buttons.
+
+Sync, export and the server check run off the UI thread; their results come back
+through ``Clock.schedule_once`` (``ThreadJobs`` / the sync worker), so a touch is
+never blocked. Every action is logged as a ``kiosk.event`` through the terminal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.librarian_panel import (
+    Message,
+    export_file_name,
+    export_message,
+    find_export_folder,
+    seal_message,
+    status_lines,
+    sync_message,
+)
+from kiosk.widgets import BodyLabel
+
+__all__ = ["LibrarianScreen"]
+
+
+class LibrarianScreen(Screen):
+    syncing = BooleanProperty(False)
+    exporting = BooleanProperty(False)
+    confirm_seal = BooleanProperty(False)
+    message_key = StringProperty("")
+    message_fields = DictProperty({})
+    message_tone = StringProperty("text")
+    status = DictProperty({})
+    lines = ListProperty([])
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        App.get_running_app().bind(lang=lambda *_: self._show_status())
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        app = App.get_running_app()
+        app.handle(lambda: self.load_status(check_server=False))
+        app.jobs.run(lambda: app.terminal.status(check_server=True), self._checked)
+
+    def clear(self) -> None:
+        self.confirm_seal = False
+        self._say(None)
+        self.status = {}
+        self._show_status()
+
+    # -- status ---------------------------------------------------------------------
+
+    def load_status(self, *, check_server: bool) -> None:
+        self.status = dict(App.get_running_app().terminal.status(check_server=check_server))
+        self._show_status()
+
+    def _checked(self, status: Any, error: BaseException | None) -> None:
+        if self.manager is None or self.manager.current != self.name:
+            return
+        if error is None and status is not None:
+            self.status = dict(status)
+        else:
+            self.status = {**self.status, "server_reachable": False}
+        self._show_status()
+
+    def _show_status(self) -> None:
+        app = App.get_running_app()
+        box = self.ids.status
+        box.clear_widgets()
+        if not self.status:
+            return
+        for line in status_lines(self.status):
+            box.add_widget(BodyLabel(text=app.tr(line.key, **line.fields), tone=_tone(line)))
+
+    def _say(self, message: Message | None) -> None:
+        self.message_key = message.key if message else ""
+        self.message_fields = dict(message.fields) if message else {}
+        self.message_tone = _tone(message) if message else "text"
+
+    # -- sync -----------------------------------------------------------------------
+
+    def sync_now(self) -> None:
+        if self.syncing:
+            return
+        app = App.get_running_app()
+        self.syncing = True
+        self.confirm_seal = False
+        self._say(Message("panel.syncing"))
+        app.sync_worker.start(self._synced)
+
+    def _synced(self, report: Any, error: BaseException | None) -> None:
+        app = App.get_running_app()
+        self.syncing = False
+        message = sync_message(report, error)
+        ok = message.key == "panel.sync_done"
+        app.log("sync.succeeded" if ok else "sync.failed", by="librarian")
+        if app.librarian_signed_in:
+            self._say(message)
+            app.handle(lambda: self.load_status(check_server=False))
+
+    # -- seal -----------------------------------------------------------------------
+
+    def ask_seal(self) -> None:
+        self._say(Message("panel.seal_confirm"))
+        self.confirm_seal = True
+
+    def cancel_seal(self) -> None:
+        self.confirm_seal = False
+        self._say(None)
+
+    def seal_now(self) -> None:
+        app = App.get_running_app()
+        self.confirm_seal = False
+        try:
+            seals, error = app.terminal.seal(force=True), None
+        except Exception as exc:  # said in words next to the button
+            seals, error = None, exc
+        if error is None:
+            app.log("librarian.forced_seal", seals=len(seals or []))
+        self._say(seal_message(seals, error))
+        app.handle(lambda: self.load_status(check_server=False))
+
+    # -- export ---------------------------------------------------------------------
+
+    def export_now(self) -> None:
+        if self.exporting:
+            return
+        app = App.get_running_app()
+        self.exporting = True
+        self.confirm_seal = False
+        self._say(Message("panel.exporting"))
+        device = str(getattr(app.terminal, "device_id", "terminal"))
+        roots = app.media_roots
+
+        def job() -> tuple[Path, bool]:
+            folder, removable = (
+                find_export_folder(app.export_dir) if roots is None else find_export_folder(app.export_dir, roots)
+            )
+            path = folder / export_file_name(device)
+            report = app.terminal.export(path)
+            summary = report.summary() if hasattr(report, "summary") else {}
+            written = Path(summary.get("path") or path) if isinstance(summary, dict) else path
+            return written, removable
+
+        app.jobs.run(job, self._exported)
+
+    def _exported(self, result: Any, error: BaseException | None) -> None:
+        app = App.get_running_app()
+        self.exporting = False
+        path, removable = result if result else (None, False)
+        if error is None:
+            app.log("export.written", file=path.name if path else "", removable=removable)
+        if app.librarian_signed_in:
+            self._say(export_message(path, removable, error))
+            app.handle(lambda: self.load_status(check_server=False))
+
+    def close(self) -> None:
+        App.get_running_app().handle(App.get_running_app().close_librarian)
+
+
+def _tone(message: Message) -> str:
+    return {"error": "error", "success": "success"}.get(message.tone, "text")
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
