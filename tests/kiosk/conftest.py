@@ -13,6 +13,7 @@ from kiosk.enroll import enroll_terminal
 from kiosk.store import LocalStore
 from kiosk.terminal import Terminal
 
+
 @pytest.fixture
 def fresh_store() -> Iterator[LocalStore]:
     store = LocalStore.in_memory()

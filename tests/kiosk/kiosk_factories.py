@@ -253,6 +253,8 @@ class FakeServer:
                 held[record.hash] = record
             else:
                 status, reason = "rejected", "not_in_seal"
-            results.append({"hash": record.hash, "id": record.id, "kind": record.kind, "status": status, "reason": reason})
+            results.append(
+                {"hash": record.hash, "id": record.id, "kind": record.kind, "status": status, "reason": reason}
+            )
         seq, head = self.ack(device)
         return {"results": results, "ack": {"seq": seq, "hash": head}, "server_time": server_time_text(self.clock())}

@@ -69,9 +69,7 @@ def test_records_survive_sigkill_at_random_moments(tmp_path: Path) -> None:
 
     printed: set[str] = set()
     errors: list[str] = []
-    drivers = [
-        threading.Thread(target=_drive, args=(kdir, seed, printed, errors)) for seed in range(1, HELPERS + 1)
-    ]
+    drivers = [threading.Thread(target=_drive, args=(kdir, seed, printed, errors)) for seed in range(1, HELPERS + 1)]
     started = time.monotonic()
     for driver in drivers:
         driver.start()

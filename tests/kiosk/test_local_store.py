@@ -86,4 +86,3 @@ def test_key_readable_by_others_is_refused(tmp_path: Path, mode: int) -> None:
     with pytest.raises(KeyFileError) as refused:
         load_device_key(tmp_path)
     assert refused.value.reason == "key_insecure"
-

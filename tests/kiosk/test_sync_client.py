@@ -73,7 +73,9 @@ def test_clock_skew_is_corrected_from_the_servers_time_and_retried(
     manifest_store: LocalStore, device_key: Ed25519PrivateKey, server: FakeServer
 ) -> None:
     _seal_batches(manifest_store, device_key, 1)
-    slow = SyncClient(manifest_store, device_key, server.client(), clock=lambda: time.time() - 3600, sleep=lambda _: None)
+    slow = SyncClient(
+        manifest_store, device_key, server.client(), clock=lambda: time.time() - 3600, sleep=lambda _: None
+    )
     report = slow.push()
     assert report.ack_seq == 1
     assert slow.clock_offset == pytest.approx(3600, abs=5)
@@ -142,7 +144,9 @@ def _tampered(server: FakeServer) -> bytes:
         pytest.param(lambda s: make_manifest(s.signing, s.sealing, serial=1), "rollback", id="rollback"),
         pytest.param(_tampered, "bad_signature", id="bad-signature"),
         pytest.param(
-            lambda s: make_manifest(Ed25519PrivateKey.generate(), s.sealing, serial=9), "wrong_server", id="other-server"
+            lambda s: make_manifest(Ed25519PrivateKey.generate(), s.sealing, serial=9),
+            "wrong_server",
+            id="other-server",
         ),
     ],
 )
