@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from starlette.requests import ClientDisconnect
 from sqlalchemy.orm import Session
+from starlette.requests import ClientDisconnect
 
 from sync_server.errors import BadRequest
 from sync_server.settings import ServerKeys, Settings

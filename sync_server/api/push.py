@@ -38,5 +38,5 @@ async def push(request: Request, session: SessionDep, settings: SettingsDep) -> 
         headers=request.headers,
         source=source,
     )
-    content = report.to_push_response(server_time()).model_dump_json()
+    content = report.push_response_json(server_time())
     return Response(content=content, media_type="application/json")

@@ -88,7 +88,8 @@ class Seal(Base):
 
 
 class SealMember(Base):
-    """Which seal lists which record hash."""
+    """Hashes a seal lists that had not arrived when the seal was stored (arrived records carry
+    their seal's seq in ``records.seal_seq``): what late records and completeness are checked against."""
 
     __tablename__ = "seal_members"
     __table_args__ = (Index("ix_seal_members_record", "device", "record_hash"),)

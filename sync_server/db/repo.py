@@ -5,7 +5,7 @@ Queries over many hashes take one ``IN`` list per chunk, never one SELECT per re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, func, select, update
@@ -25,7 +25,7 @@ __all__ = [
     "latest_manifest",
     "lock_device",
     "mark_complete",
-    "present_counts",
+    "missing_counts",
     "seal_hashes_for_seqs",
     "sealed_in",
 ]
@@ -111,25 +111,23 @@ def sealed_in(session: Session, *, device: str, hashes: Sequence[str]) -> dict[s
     return found
 
 
-def incomplete_seals(session: Session, *, device: str) -> dict[int, int]:
-    """seq -> record_count of the device's seals not yet complete."""
-    rows = session.execute(select(Seal.seq, Seal.record_count).where(Seal.device == device, Seal.complete.is_(False)))
-    return {row.seq: row.record_count for row in rows}
+def incomplete_seals(session: Session, *, device: str) -> list[int]:
+    """The seqs of the device's seals not yet complete."""
+    return list(session.scalars(select(Seal.seq).where(Seal.device == device, Seal.complete.is_(False))))
 
 
-def present_counts(session: Session, *, device: str, seqs: Iterable[int]) -> dict[int, int]:
-    """seq -> how many of the records that seal lists are in the raw log."""
-    seq_list = sorted(seqs)
+def missing_counts(session: Session, *, device: str, seqs: Sequence[int]) -> dict[int, int]:
+    """seq -> how many hashes that seal waits for (``seal_members``) are still not in the raw log."""
     counts: dict[int, int] = {}
-    for chunk in _chunks(seq_list):
+    for chunk in _chunks(sorted(seqs)):
         rows = session.execute(
-            select(SealMember.seal_seq, func.count(RawRecord.hash).label("present"))
+            select(SealMember.seal_seq, func.count().label("missing"))
             .select_from(SealMember)
             .outerjoin(RawRecord, RawRecord.hash == SealMember.record_hash)
-            .where(SealMember.device == device, SealMember.seal_seq.in_(chunk))
+            .where(SealMember.device == device, SealMember.seal_seq.in_(chunk), RawRecord.hash.is_(None))
             .group_by(SealMember.seal_seq)
         )
-        counts.update((row.seal_seq, row.present) for row in rows)
+        counts.update((row.seal_seq, row.missing) for row in rows)
     return counts
 
 

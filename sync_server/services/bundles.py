@@ -93,7 +93,7 @@ def _not_a_bundle(session: Session, *, data: bytes, source: str, error: BundleEr
         batch_id=batch_id,
         device=None,
         channel=CHANNEL,
-        results=[],
+        lines=[],
         ack=Ack(seq=0),
         bundle=BundleVerdict("quarantined", error.reason, error.message),
     )

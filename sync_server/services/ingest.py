@@ -37,11 +37,11 @@ from shared_models.errors import BadSignature, RecordError
 from shared_models.keys import ed25519_public_from_b64
 from shared_models.records import Record, parse_record, verify_record
 from shared_models.seals import verify_chain
-from shared_models.wire import Ack, RecordResult, Status
+from shared_models.wire import Ack, Status
 from sync_server.db import repo
 from sync_server.db.models import Anomaly, Batch, Device, Quarantine, RawRecord, Seal, SealMember
 from sync_server.logevents import log_event, logged_action
-from sync_server.services.report import BundleVerdict, IngestReport
+from sync_server.services.report import BundleVerdict, IngestReport, LineResult
 
 __all__ = ["RAW_CAP", "Observation", "ingest_lines", "quarantine_row"]
 
@@ -94,7 +94,7 @@ class _Batch:
     channel: str
     now: datetime
     lines: list[bytes]
-    results: list[RecordResult | None] = field(default_factory=list)
+    results: list[LineResult | None] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     seals: list[dict[str, Any]] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
@@ -106,13 +106,10 @@ class _Batch:
 
     def result(self, index: int, status: Status, record: Record | None = None, reason: str | None = None) -> None:
         line_hash = record.hash if record is not None else hashlib.sha256(self.lines[index]).hexdigest()
-        self.results[index] = RecordResult(
-            hash=line_hash,
-            id=record.id if record is not None else None,
-            kind=record.kind if record is not None else None,
-            status=status,
-            reason=reason,
-        )
+        if record is None:
+            self.results[index] = LineResult(line_hash, None, None, status, reason)
+        else:
+            self.results[index] = LineResult(line_hash, record.id, record.kind, status, reason)
 
     def quarantined(self, index: int, reason: str, message: str, record: Record | None = None) -> None:
         self.result(index, "quarantined", record, reason)
@@ -150,7 +147,7 @@ class _Batch:
     def anomaly(self, kind: str, **detail: Any) -> None:
         self.anomalies.append({"at": self.now, "device": self.device, "kind": kind, "detail": detail})
 
-    def final_results(self) -> list[RecordResult]:
+    def final_results(self) -> list[LineResult]:
         return [result for result in self.results if result is not None]
 
 
@@ -182,7 +179,7 @@ def ingest_lines(
                 if observation.pending is not None:
                     device.pending_reported = observation.pending
         report = IngestReport(
-            batch_id=batch.id, device=device_id, channel=channel, results=batch.final_results(), ack=ack, bundle=bundle
+            batch_id=batch.id, device=device_id, channel=channel, lines=batch.final_results(), ack=ack, bundle=bundle
         )
         session.add(
             Batch(id=batch.id, device=device_id, channel=channel, source=source[:500], received_at=now, **report.counts)
@@ -208,7 +205,7 @@ def _judge(session: Session, batch: _Batch, device: Device) -> None:
     key = ed25519_public_from_b64(device.public_key)
     seals = [(index, record) for index, record in fresh if record.kind == "kiosk.seal"]
     others = [(index, record) for index, record in fresh if record.kind != "kiosk.seal"]
-    covered, refused = _link_seals(session, batch, device, key, seals)
+    new_seals, covered, refused = _link_seals(session, batch, device, key, seals)
     held_cover = repo.sealed_in(session, device=device.id, hashes=[r.hash for _, r in others if r.hash not in covered])
     for index, record in others:
         seq = covered.get(record.hash, held_cover.get(record.hash))
@@ -224,9 +221,33 @@ def _judge(session: Session, batch: _Batch, device: Device) -> None:
             batch.result(index, "rejected", record, refused[record.hash])
         else:
             batch.quarantined(index, "not_in_seal", "no seal of this terminal lists the record", record)
+    _store_seals(session, batch, device, new_seals)
     repo.insert_ignore(session, RawRecord, batch.records)
     repo.insert_ignore(session, Seal, batch.seals)
     repo.insert_ignore(session, SealMember, batch.members)
+
+
+def _store_seals(session: Session, batch: _Batch, device: Device, new_seals: list[Record]) -> None:
+    """Seal rows for the newly verified seals; ``seal_members`` keeps only the hashes a seal
+    lists that have not arrived yet (arrived ones carry their seal's seq in ``records.seal_seq``)."""
+    arrived = {row["hash"] for row in batch.records}
+    waiting = {seal.hash: [h for h in seal.body["records"] if h not in arrived] for seal in new_seals}
+    held = repo.held_hashes(session, hashes=sorted({h for hashes in waiting.values() for h in hashes}))
+    for seal in new_seals:
+        seq = seal.body["seq"]
+        missing = [h for h in waiting[seal.hash] if h not in held]
+        batch.seals.append(
+            {
+                "device": device.id,
+                "seq": seq,
+                "hash": seal.hash,
+                "prev": seal.body["prev"],
+                "record_count": len(seal.body["records"]),
+                "complete": not missing,
+                "received_at": batch.now,
+            }
+        )
+        batch.members.extend({"device": device.id, "seal_seq": seq, "record_hash": h} for h in missing)
 
 
 def _parse(batch: _Batch, device: Device) -> list[tuple[int, Record]]:
@@ -251,8 +272,8 @@ def _drop_held(
     session: Session, batch: _Batch, device: Device, parsed: list[tuple[int, Record]]
 ) -> list[tuple[int, Record]]:
     """Step 5: duplicates and equivocation, against the database and within the batch."""
-    held = repo.held_hashes(session, hashes=[record.hash for _, record in parsed])
-    by_id = repo.hashes_for_ids(session, ids=[record.id for _, record in parsed if record.hash not in held])
+    by_id = repo.hashes_for_ids(session, ids=[record.id for _, record in parsed])
+    held = set(by_id.values())  # a held hash is held under its own id
     by_seq = repo.seal_hashes_for_seqs(
         session,
         device=device.id,
@@ -286,30 +307,18 @@ def _drop_held(
 
 def _link_seals(
     session: Session, batch: _Batch, device: Device, key: Ed25519PublicKey, seals: list[tuple[int, Record]]
-) -> tuple[dict[str, int], dict[str, str]]:
-    """Step 6. Returns (record hash -> seq of a newly verified seal, record hash -> reason it waits)."""
+) -> tuple[list[Record], dict[str, int], dict[str, str]]:
+    """Step 6. Returns (verified seals, record hash -> seq of a verified seal, record hash -> reason it waits)."""
     covered: dict[str, int] = {}
     refused: dict[str, str] = {}
     if not seals:
-        return covered, refused
+        return [], covered, refused
     index_of = {record.hash: index for index, record in seals}
     head_seq, head_hash = repo.chain_head(session, device=device.id)
     chain = verify_chain(key, [record for _, record in seals], (), head_seq=head_seq, head_hash=head_hash)
     for seal in chain.verified:
         seq = seal.body["seq"]
         batch.accepted(index_of[seal.hash], seal, seq)
-        batch.seals.append(
-            {
-                "device": device.id,
-                "seq": seq,
-                "hash": seal.hash,
-                "prev": seal.body["prev"],
-                "record_count": len(seal.body["records"]),
-                "complete": False,
-                "received_at": batch.now,
-            }
-        )
-        batch.members.extend({"device": device.id, "seal_seq": seq, "record_hash": h} for h in seal.body["records"])
         for record_hash in seal.body["records"]:
             covered.setdefault(record_hash, seq)
     gaps: list[int] = []
@@ -327,7 +336,7 @@ def _link_seals(
     if gaps:
         batch.anomaly("gap", held_seq=chain.head_seq, rejected_seqs=sorted(gaps))
         log_event("ingest.gap", device=device.id, held_seq=chain.head_seq, rejected=len(gaps))
-    return covered, refused
+    return chain.verified, covered, refused
 
 
 def _complete_and_ack(session: Session, device: Device, batch: _Batch) -> Ack:
@@ -335,9 +344,8 @@ def _complete_and_ack(session: Session, device: Device, batch: _Batch) -> Ack:
     session.flush()
     open_seals = repo.incomplete_seals(session, device=device.id)
     if open_seals:
-        present = repo.present_counts(session, device=device.id, seqs=open_seals)
-        done = [seq for seq, count in open_seals.items() if present.get(seq, 0) >= count]
-        repo.mark_complete(session, device=device.id, seqs=done)
+        missing = repo.missing_counts(session, device=device.id, seqs=open_seals)
+        repo.mark_complete(session, device=device.id, seqs=[seq for seq in open_seals if not missing.get(seq)])
     seq, seal_hash = repo.ack_for(session, device=device.id)
     device.ack_seq, device.ack_hash = seq, seal_hash
     return Ack(seq=seq, hash=seal_hash)
