@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,13 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.metrics import Metrics
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.activity_registry import ActivityRegistry, OfferedActivity
 from kiosk.i18n import DEFAULT_LANGUAGE, Catalogs, load_catalogs
 from kiosk.idle_watch import IdleWatch
-from kiosk.theme import NORMAL, palette_for, sizes_for
+from kiosk.theme import NORMAL, Palette, Sizes, palette_for, sizes_for
 from kiosk.widgets import AppRoot
 
 __all__ = ["ACTIVITY_SCREENS", "OsallistuApp", "ThreadJobs", "run_terminal"]
@@ -72,6 +73,27 @@ class OsallistuApp(App):
     high_contrast = BooleanProperty(False)
     palette = ObjectProperty(NORMAL)
     sizes = ObjectProperty(sizes_for(1080, 96))
+    # Flat copies for KV: a KV rule re-evaluates on ``app.x`` but not on ``app.x.y``.
+    font_body = NumericProperty(30)
+    font_title = NumericProperty(45)
+    button_h = NumericProperty(83)
+    gap = NumericProperty(15)
+    pad = NumericProperty(24)
+    col_bg = ColorProperty(NORMAL.bg)
+    col_text = ColorProperty(NORMAL.text)
+    col_muted = ColorProperty(NORMAL.muted)
+    col_primary_bg = ColorProperty(NORMAL.primary_bg)
+    col_primary_text = ColorProperty(NORMAL.primary_text)
+    col_secondary_bg = ColorProperty(NORMAL.secondary_bg)
+    col_secondary_text = ColorProperty(NORMAL.secondary_text)
+    col_border = ColorProperty(NORMAL.border)
+    col_selected_bg = ColorProperty(NORMAL.selected_bg)
+    col_selected_text = ColorProperty(NORMAL.selected_text)
+    col_error = ColorProperty(NORMAL.error)
+    col_success = ColorProperty(NORMAL.success)
+    col_panel_bg = ColorProperty(NORMAL.panel_bg)
+    col_panel_text = ColorProperty(NORMAL.panel_text)
+    col_scrim = ColorProperty(NORMAL.scrim)
     librarian_signed_in = BooleanProperty(False)
     error_message = StringProperty("")  # shown on the welcome screen after an unexpected error
 
@@ -88,6 +110,7 @@ class OsallistuApp(App):
         export_dir: Path | None = None,
         media_roots: tuple[Path, ...] | None = None,
         catalogs: Catalogs | None = None,
+        poll_seconds: float = POLL_SECONDS,
         **kwargs: Any,
     ) -> None:
         self.terminal = terminal
@@ -100,6 +123,7 @@ class OsallistuApp(App):
         self.export_dir = export_dir or (Path(kdir) / "exports" if kdir else Path.cwd() / "exports")
         self.media_roots = media_roots
         self.idle = IdleWatch(idle_seconds, warning_seconds, clock)
+        self.poll_seconds = poll_seconds  # how often idle and the corner gesture are checked (0: every frame)
         self.manager: ScreenManager | None = None
         self.warning: Any = None
         self._poll: Any = None
@@ -123,7 +147,7 @@ class OsallistuApp(App):
         self.manager.bind(current=self._screen_changed)
         root.add_widget(self.manager)
         Window.bind(size=self._resize)
-        self._poll = Clock.schedule_interval(self._tick, POLL_SECONDS)
+        self._poll = Clock.schedule_interval(self._tick, self.poll_seconds)
         self.log("kiosk.started")
         return root
 
@@ -142,6 +166,15 @@ class OsallistuApp(App):
 
     def on_high_contrast(self, _app: Any, value: bool) -> None:
         self.palette = palette_for(value)
+
+    def on_palette(self, _app: Any, palette: Palette) -> None:
+        for item in fields(palette):
+            if item.name != "name":
+                setattr(self, f"col_{item.name}", getattr(palette, item.name))
+
+    def on_sizes(self, _app: Any, sizes: Sizes) -> None:
+        self.font_body, self.font_title = sizes.body, sizes.title
+        self.button_h, self.gap, self.pad = sizes.button_h, sizes.gap, sizes.pad
 
     # -- texts -------------------------------------------------------------------
 

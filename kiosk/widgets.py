@@ -18,7 +18,7 @@ from kivy.uix.button import Button
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 
-__all__ = ["AppRoot", "BodyLabel", "CitizenButton", "LanguageBar"]
+__all__ = ["AppRoot", "BodyLabel", "CitizenButton", "FitButton", "LanguageBar"]
 
 CORNER_HOLD_SECONDS = 2.0
 
@@ -101,6 +101,13 @@ class CitizenButton(Button):
     text wrapped inside it rather than cut."""
 
     kind = OptionProperty("secondary", options=["primary", "secondary", "selected"])
+    wrap = BooleanProperty(True)  # wrap words inside the button's width
+
+
+class FitButton(CitizenButton):
+    """A one-line button as wide as its words (language names, Back): never wraps mid-word."""
+
+    wrap = BooleanProperty(False)
 
 
 class BodyLabel(Label):
@@ -118,12 +125,15 @@ class LanguageBar(BoxLayout):
         super().__init__(**kwargs)
         app = App.get_running_app()
         for code in app.catalogs.languages:
-            button = CitizenButton(text=app.catalogs.language_name(code))
+            button = FitButton(text=app.catalogs.language_name(code))
             button.lang_code = code
-            button.bind(on_release=self._choose)
+            button.bind(on_release=self._choose, width=self._fit)
             self.add_widget(button)
         app.bind(lang=self._mark)
         self._mark(app, app.lang)
+
+    def _fit(self, *_args: Any) -> None:
+        self.width = sum(c.width for c in self.children) + self.spacing * max(0, len(self.children) - 1)
 
     def _mark(self, _app: Any, lang: str) -> None:
         for button in self.children:

@@ -57,11 +57,14 @@ class LibrarianScreen(Screen):
     # -- status ---------------------------------------------------------------------
 
     def load_status(self, *, check_server: bool) -> None:
-        self.status = dict(App.get_running_app().terminal.status(check_server=check_server))
+        status = dict(App.get_running_app().terminal.status(check_server=check_server))
+        if status.get("server_reachable") is None:  # not checked now: keep what the last check found
+            status["server_reachable"] = self.status.get("server_reachable")
+        self.status = status
         self._show_status()
 
     def _checked(self, status: Any, error: BaseException | None) -> None:
-        if self.manager is None or self.manager.current != self.name:
+        if not App.get_running_app().librarian_signed_in:
             return
         if error is None and status is not None:
             self.status = dict(status)

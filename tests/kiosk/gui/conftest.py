@@ -58,6 +58,7 @@ def make_app(window: Any, clock: FakeClock, tmp_path: Any) -> Iterator[Callable[
         kwargs.setdefault("jobs", ImmediateJobs())
         kwargs.setdefault("export_dir", tmp_path / "exports")
         kwargs.setdefault("media_roots", (tmp_path / "media",))
+        kwargs.setdefault("poll_seconds", 0)  # check idle and the corner every frame
         app = OsallistuApp(terminal, clock=clock, **kwargs)
         app.root = app.build()
         window.add_widget(app.root)

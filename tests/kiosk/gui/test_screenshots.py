@@ -30,7 +30,7 @@ def _modes(app: Any, mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", list(MODES), ids=list(MODES))
-def test_screenshot_every_screen(make_app: Any, mode: str) -> None:
+def test_screenshot_every_screen(make_app: Any, clock: Any, mode: str) -> None:
     terminal = FakeTerminal(
         held=make_manifest([make_process(), make_process("demo", ("voxit",), test=True)]), max_tries=5
     )
@@ -71,6 +71,9 @@ def test_screenshot_every_screen(make_app: Any, mode: str) -> None:
     panel.cancel_seal()
 
     app.close_librarian()
+    app.lang = "en"
     _modes(app, mode)
-    app._show_warning(27)
+    clock.advance(app.idle.idle_seconds + 3)
+    settle()
+    assert app.warning is not None
     save(app, f"idle-warning-{mode}")
