@@ -81,10 +81,11 @@ def run_demo(*, window: bool, drill: int, keep: bool, port: int | None) -> None:
             console.print(f"Librarian PIN: [bold]{DEMO_PIN}[/bold] (long-press the top-left corner to open the panel)")
             if drill:
                 terminal.drill(DEMO_PROCESS, drill, 1)
-                summary = terminal.sync().summary()
+                push = terminal.sync().push
                 console.print(
                     f"Drill: cast {drill} synthetic records into '{DEMO_PROCESS}'; "
-                    f"{summary['accepted']} accepted by the server, seals acknowledged up to {summary['ack_seq']}."
+                    f"{push.statuses.get('accepted', 0)} accepted by the server, "
+                    f"seals acknowledged up to {push.ack_seq}."
                 )
             if window:
                 from kiosk.app import run_terminal

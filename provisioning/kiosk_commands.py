@@ -16,6 +16,22 @@ KdirArg = Annotated[Path, typer.Argument(help="The terminal's data folder.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
+def sync_summary(report: Any, status: dict[str, Any]) -> dict[str, Any]:
+    push = report.push
+    return {
+        "seals_made": report.seals_made,
+        "sent": push.records_sent,
+        "seals_sent": push.seals_sent,
+        "requests": push.requests,
+        **{name: push.statuses.get(name, 0) for name in ("accepted", "duplicate", "quarantined", "rejected")},
+        "problems": [problem.model_dump() for problem in push.problems],
+        "ack_seq": push.ack_seq,
+        "manifest": {"status": report.manifest.status, "serial": report.manifest.serial},
+        "pending": status["pending"],
+        "finished_at": report.finished_at,
+    }
+
+
 def _terminal(kdir: Path) -> Any:
     from kiosk.terminal import Terminal
 
@@ -59,15 +75,20 @@ def sync(kdir: KdirArg, as_json: JsonOpt = False) -> None:
     terminal = _terminal(kdir)
     with console.status("Syncing with the server ..."):
         report = terminal.sync()
-    summary = report.summary()
+    summary = sync_summary(report, terminal.status())
     if as_json:
         print_json(summary)
         return
     console.print(
         f"Synced: {summary['sent']} sent, {summary['accepted']} accepted, {summary['duplicate']} already there, "
         f"{summary['quarantined']} quarantined; server holds seals up to {summary['ack_seq']}; "
-        f"{summary['pending']} records wait for the minimum batch."
+        f"{summary['pending']} records wait for the minimum batch; manifest {summary['manifest']['serial']} "
+        f"({summary['manifest']['status']})."
     )
+    for problem in summary["problems"][:10]:
+        console.print(
+            f"  {problem['status']}: {problem.get('kind') or 'line'} {problem['hash'][:12]} ({problem['reason']})"
+        )
 
 
 @app.command("export")
@@ -79,8 +100,13 @@ def export(
     terminal = _terminal(kdir)
     with console.status("Writing the bundle ..."):
         report = terminal.export(file)
-    summary = report.summary()
-    console.print(f"Wrote {summary['path']}: {summary['seals']} seals, {summary['records']} records.")
+    if report.seals == 0:
+        console.print(f"Wrote {report.path}: nothing unacknowledged to carry (an empty, signed bundle).")
+    else:
+        console.print(
+            f"Wrote {report.path}: seals {report.first_seq} to {report.last_seq}, {report.records} records, "
+            f"{report.size} bytes. Import it with 'osallistu server import'."
+        )
 
 
 @app.command("status")
@@ -119,8 +145,15 @@ def drill(
     terminal = _terminal(kdir)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"Casting into {process}", total=count)
-        report = terminal.drill(process, count, seed, progress=lambda done: progress.update(task, completed=done))
-    summary = report.summary()
+        report = terminal.drill(
+            process, count, seed, progress=lambda done, _total: progress.update(task, completed=done)
+        )
+    summary = {
+        "process": report.process,
+        "seed": report.seed,
+        "count": sum(report.cast.values()),
+        "by_kind": dict(report.cast),
+    }
     if as_json:
         print_json(summary)
         return
