@@ -9,10 +9,11 @@ and its result comes back on the UI thread through ``Clock.schedule_once``.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import fields
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -57,14 +58,30 @@ class ThreadJobs:
         threading.Thread(target=work, name="osallistu-job", daemon=True).start()
 
 
+@dataclass(frozen=True)
+class SyncResult:
+    """The shape of ``kiosk.worker.SyncOutcome`` that the panel reads."""
+
+    ok: bool
+    report: Any
+    error: str | None = None
+
+
 class _SyncOnJobs:
-    """Used when no ``SyncWorker`` is given: ``terminal.sync()`` on a ``ThreadJobs`` thread."""
+    """Used when no ``SyncWorker`` is given: one sync on a ``ThreadJobs`` thread per request."""
 
-    def __init__(self, terminal: Any, jobs: ThreadJobs) -> None:
-        self._terminal, self._jobs = terminal, jobs
+    def __init__(self, app: OsallistuApp) -> None:
+        self._app = app
 
-    def start(self, done: Done) -> None:
-        self._jobs.run(self._terminal.sync, done)
+    def request_sync(self) -> None:
+        def job() -> Any:
+            with self._app.thread_terminal() as terminal:
+                return terminal.sync()
+
+        def done(report: Any, error: BaseException | None) -> None:
+            self._app.sync_finished(SyncResult(error is None, report, None if error is None else str(error)))
+
+        self._app.jobs.run(job, done)
 
 
 class OsallistuApp(App):
@@ -111,6 +128,7 @@ class OsallistuApp(App):
         media_roots: tuple[Path, ...] | None = None,
         catalogs: Catalogs | None = None,
         poll_seconds: float = POLL_SECONDS,
+        kdir: Path | None = None,
         **kwargs: Any,
     ) -> None:
         self.terminal = terminal
@@ -118,9 +136,9 @@ class OsallistuApp(App):
         self.catalogs = catalogs or load_catalogs()
         self.registry = registry if registry is not None else ACTIVITY_SCREENS
         self.jobs = jobs or ThreadJobs()
-        self.sync_worker = sync_worker or _make_sync_worker(terminal, self.jobs)
-        kdir = getattr(terminal, "kdir", None)
-        self.export_dir = export_dir or (Path(kdir) / "exports" if kdir else Path.cwd() / "exports")
+        self.kdir = kdir
+        self.sync_worker = sync_worker if sync_worker is not None else _SyncOnJobs(self)
+        self.export_dir = export_dir or (kdir / "exports" if kdir else Path.cwd() / "exports")
         self.media_roots = media_roots
         self.idle = IdleWatch(idle_seconds, warning_seconds, clock)
         self.poll_seconds = poll_seconds  # how often idle and the corner gesture are checked (0: every frame)
@@ -182,6 +200,10 @@ class OsallistuApp(App):
         """A catalog text; KV passes ``app.lang`` so the text follows the language switch."""
         return self.catalogs.text(lang or self.lang, key, **fields)
 
+    def say(self, message: Any, lang: str | None = None) -> str:
+        """A presenter ``Message`` (key and fields in one object) in words; "" for none."""
+        return self.tr(message.key, lang, **message.fields) if message is not None else ""
+
     # -- citizen actions ----------------------------------------------------------
 
     def set_language(self, code: str) -> None:
@@ -222,8 +244,7 @@ class OsallistuApp(App):
 
     def signed_in(self) -> None:
         assert self.manager is not None
-        self.librarian_signed_in = True
-        self.log("librarian.signed_in")
+        self.librarian_signed_in = True  # the terminal logged librarian.signed_in in check_pin
         self.manager.current = LIBRARIAN
 
     def close_librarian(self) -> None:
@@ -324,6 +345,36 @@ class OsallistuApp(App):
     def _screen_changed(self, *_args: Any) -> None:
         self.idle.touched()
 
+    # -- background work ----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def thread_terminal(self) -> Iterator[Any]:
+        """The terminal for a background thread: its own connection when the app has a kdir
+        (SQLite connections belong to the thread that opened them), else the one given."""
+        if self.kdir is None:
+            yield self.terminal
+            return
+        from kiosk.terminal import Terminal
+
+        terminal = Terminal.open(self.kdir)
+        try:
+            yield terminal
+        finally:
+            terminal.close()
+
+    def request_sync(self) -> None:
+        self.sync_worker.request_sync()
+
+    def post_sync_outcome(self, outcome: Any) -> None:
+        """The sync worker's callback, called on its thread: hand the outcome to the UI thread."""
+        Clock.schedule_once(lambda _dt: self.sync_finished(outcome), 0)
+
+    def sync_finished(self, outcome: Any) -> None:
+        manager = self.manager
+        assert manager is not None
+        self.handle(lambda: manager.get_screen(LIBRARIAN).synced(outcome))
+        self.handle(lambda: manager.get_screen(WELCOME).refresh())  # the manifest may be newer
+
     def log(self, event: str, **detail: Any) -> None:
         try:
             self.terminal.log_event(event, **detail)
@@ -331,10 +382,6 @@ class OsallistuApp(App):
             from kivy.logger import Logger
 
             Logger.exception("Osallistu: could not log %s", event)
-
-
-def _make_sync_worker(terminal: Any, jobs: ThreadJobs) -> Any:
-    return _SyncOnJobs(terminal, jobs)
 
 
 def run_terminal(kdir: Path | str, *, fullscreen: bool = True) -> None:
@@ -347,5 +394,17 @@ def run_terminal(kdir: Path | str, *, fullscreen: bool = True) -> None:
     Config.set("kivy", "exit_on_escape", "0")
     if fullscreen:
         Window.fullscreen = "auto"
-    terminal = Terminal.open(Path(kdir))
-    OsallistuApp(terminal, export_dir=Path(kdir) / "exports").run()
+    from kiosk.worker import SyncWorker
+
+    kdir = Path(kdir)
+    terminal = Terminal.open(kdir)
+    holder: list[OsallistuApp] = []
+    worker = SyncWorker(kdir, on_result=lambda outcome: holder[0].post_sync_outcome(outcome))
+    app = OsallistuApp(terminal, kdir=kdir, sync_worker=worker)
+    holder.append(app)
+    worker.start()
+    try:
+        app.run()
+    finally:
+        worker.stop(timeout=5)
+        terminal.close()

@@ -96,7 +96,8 @@ def describe_pin_result(result: Any) -> tuple[bool, Message | None]:
     if getattr(result, "ok", False):
         return True, None
     locked_until = getattr(result, "locked_until", None)
-    if locked_until is not None:
+    locked = result.locked if hasattr(result, "locked") else locked_until is not None
+    if locked:
         return False, Message("pin.locked", {"time": format_clock_time(locked_until)}, "error")
     tries = getattr(result, "tries_left", None)
     return False, Message("pin.wrong", {"tries": "?" if tries is None else tries}, "error")
@@ -135,10 +136,11 @@ def _summary(report: Any) -> Mapping[str, Any]:
     return summary if isinstance(summary, Mapping) else {}
 
 
-def sync_message(report: Any, error: BaseException | None) -> Message:
-    summary = _summary(report) if error is None else {}
-    if error is not None or summary.get("ok") is False or summary.get("error"):
+def sync_message(outcome: Any) -> Message:
+    """From a ``kiosk.worker.SyncOutcome`` (ok, report, error, reason)."""
+    if not getattr(outcome, "ok", False) or getattr(outcome, "report", None) is None:
         return Message("panel.sync_failed", tone="error")
+    summary = _summary(outcome.report)
     return Message(
         "panel.sync_done", {"sent": summary.get("sent", 0), "accepted": summary.get("accepted", 0)}, "success"
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from kivy.app import App
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, DictProperty, ListProperty, StringProperty
+from kivy.properties import BooleanProperty, DictProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.librarian_panel import (
@@ -33,11 +33,9 @@ class LibrarianScreen(Screen):
     syncing = BooleanProperty(False)
     exporting = BooleanProperty(False)
     confirm_seal = BooleanProperty(False)
-    message_key = StringProperty("")
-    message_fields = DictProperty({})
+    message = ObjectProperty(None, allownone=True)  # a librarian_panel.Message under the status
     message_tone = StringProperty("text")
     status = DictProperty({})
-    lines = ListProperty([])
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -46,7 +44,7 @@ class LibrarianScreen(Screen):
     def on_pre_enter(self, *_args: Any) -> None:
         app = App.get_running_app()
         app.handle(lambda: self.load_status(check_server=False))
-        app.jobs.run(lambda: app.terminal.status(check_server=True), self._checked)
+        app.jobs.run(lambda: _checked_status(app), self._checked)
 
     def clear(self) -> None:
         self.confirm_seal = False
@@ -82,9 +80,8 @@ class LibrarianScreen(Screen):
             box.add_widget(BodyLabel(text=app.tr(line.key, **line.fields), tone=_tone(line)))
 
     def _say(self, message: Message | None) -> None:
-        self.message_key = message.key if message else ""
-        self.message_fields = dict(message.fields) if message else {}
         self.message_tone = _tone(message) if message else "text"
+        self.message = message
 
     # -- sync -----------------------------------------------------------------------
 
@@ -95,17 +92,16 @@ class LibrarianScreen(Screen):
         self.syncing = True
         self.confirm_seal = False
         self._say(Message("panel.syncing"))
-        app.sync_worker.start(self._synced)
+        app.request_sync()
 
-    def _synced(self, report: Any, error: BaseException | None) -> None:
+    def synced(self, outcome: Any) -> None:
+        """A sync finished (asked for here or the worker's timer); the terminal logged it."""
         app = App.get_running_app()
-        self.syncing = False
-        message = sync_message(report, error)
-        ok = message.key == "panel.sync_done"
-        app.log("sync.succeeded" if ok else "sync.failed", by="librarian")
+        asked, self.syncing = self.syncing, False
         if app.librarian_signed_in:
-            self._say(message)
-            app.handle(lambda: self.load_status(check_server=False))
+            if asked:
+                self._say(sync_message(outcome))
+            self.load_status(check_server=False)
 
     # -- seal -----------------------------------------------------------------------
 
@@ -124,8 +120,6 @@ class LibrarianScreen(Screen):
             seals, error = app.terminal.seal(force=True), None
         except Exception as exc:  # said in words next to the button
             seals, error = None, exc
-        if error is None:
-            app.log("librarian.forced_seal", seals=len(seals or []))
         self._say(seal_message(seals, error))
         app.handle(lambda: self.load_status(check_server=False))
 
@@ -146,7 +140,8 @@ class LibrarianScreen(Screen):
                 find_export_folder(app.export_dir) if roots is None else find_export_folder(app.export_dir, roots)
             )
             path = folder / export_file_name(device)
-            report = app.terminal.export(path)
+            with app.thread_terminal() as terminal:  # the terminal logs export.written
+                report = terminal.export(path)
             summary = report.summary() if hasattr(report, "summary") else {}
             written = Path(summary.get("path") or path) if isinstance(summary, dict) else path
             return written, removable
@@ -157,14 +152,17 @@ class LibrarianScreen(Screen):
         app = App.get_running_app()
         self.exporting = False
         path, removable = result if result else (None, False)
-        if error is None:
-            app.log("export.written", file=path.name if path else "", removable=removable)
         if app.librarian_signed_in:
             self._say(export_message(path, removable, error))
             app.handle(lambda: self.load_status(check_server=False))
 
     def close(self) -> None:
         App.get_running_app().handle(App.get_running_app().close_librarian)
+
+
+def _checked_status(app: Any) -> dict[str, Any]:
+    with app.thread_terminal() as terminal:
+        return dict(terminal.status(check_server=True))
 
 
 def _tone(message: Message) -> str:

@@ -7,18 +7,17 @@ from typing import Any
 
 from kivy.app import App
 from kivy.lang import Builder
-from kivy.properties import DictProperty, StringProperty
+from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.librarian_panel import PinPad, describe_pin_result
+from kiosk.librarian_panel import Message, PinPad, describe_pin_result
 
 __all__ = ["PinEntryScreen"]
 
 
 class PinEntryScreen(Screen):
     masked = StringProperty("")
-    message_key = StringProperty("")
-    message_fields = DictProperty({})
+    message = ObjectProperty(None, allownone=True)  # a librarian_panel.Message next to the keypad
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -27,8 +26,7 @@ class PinEntryScreen(Screen):
     def clear(self) -> None:
         self.pad.clear()
         self.masked = ""
-        self.message_key = ""
-        self.message_fields = {}
+        self.message = None
 
     def press(self, digit: str) -> None:
         self.pad.press(digit)
@@ -49,16 +47,15 @@ class PinEntryScreen(Screen):
         pin = self.pad.take()
         self.masked = ""
         if not pin:
-            self.message_key, self.message_fields = "pin.empty", {}
+            self.message = Message("pin.empty", tone="error")
             return
         ok, message = describe_pin_result(app.terminal.check_pin(pin))
         if ok:
             self.clear()
             app.signed_in()
             return
-        assert message is not None
-        self.message_key, self.message_fields = message.key, dict(message.fields)
-        app.log("librarian.locked_out" if message.key == "pin.locked" else "librarian.pin_failed")
+        assert message is not None  # the terminal logged pin_failed / locked_out in check_pin
+        self.message = message
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -40,20 +40,33 @@ class ImmediateJobs:
 
 
 class HeldSyncWorker:
-    """A sync worker that holds the job until the test finishes it, like a slow network."""
+    """Like ``kiosk.worker.SyncWorker``: ``request_sync()`` returns at once; the test plays the
+    worker thread, running the sync and calling ``on_result`` from another thread."""
 
-    def __init__(self) -> None:
-        self.started = 0
-        self._done: Callable[[Any, BaseException | None], None] | None = None
+    def __init__(self, terminal: Any) -> None:
+        self.terminal = terminal
+        self.requests = 0
+        self.on_result: Callable[[Any], None] | None = None
 
-    def start(self, done: Callable[[Any, BaseException | None], None]) -> None:
-        self.started += 1
-        self._done = done
+    def request_sync(self) -> None:
+        self.requests += 1
 
-    def finish(self, report: Any = None, error: BaseException | None = None) -> None:
-        assert self._done is not None
-        done, self._done = self._done, None
-        done(report, error)
+    def finish(self, *, fail: bool = False) -> None:
+        import threading
+
+        assert self.on_result is not None
+        report = None if fail else self.terminal.sync()
+        outcome = SyncOutcome(not fail, report, "the server did not answer" if fail else None)
+        thread = threading.Thread(target=self.on_result, args=(outcome,))
+        thread.start()
+        thread.join()
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    ok: bool
+    report: Any
+    error: str | None
 
 
 @dataclass
@@ -67,8 +80,12 @@ class Report:
 @dataclass
 class PinResult:
     ok: bool
-    tries_left: int | None = None
+    tries_left: int = 0
     locked_until: datetime | None = None
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_until is not None
 
 
 def make_manifest(processes: list[dict[str, Any]] | None = None, serial: int = 3) -> Manifest:

@@ -65,6 +65,7 @@ def test_screenshot_every_screen(make_app: Any, clock: Any, mode: str) -> None:
     _modes(app, mode)
     panel = app.manager.get_screen("librarian")
     panel.sync_now()
+    settle()
     save(app, f"librarian-synced-{mode}")
     panel.ask_seal()
     save(app, f"librarian-confirm-seal-{mode}")
