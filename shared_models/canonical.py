@@ -85,6 +85,14 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def parse_canonical(raw: bytes) -> Any:
     """Parse bytes that must be canonical; raise MalformedRecord or NonCanonical otherwise."""
+    value = _parse_fast(raw)
+    if value is _FALLBACK:
+        return _parse_checked(raw)
+    return value
+
+
+def _parse_checked(raw: bytes) -> Any:
+    """The reference parser: every check in turn, with the error (and its reason) for the first problem."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -104,6 +112,77 @@ def parse_canonical(raw: bytes) -> Any:
         raise MalformedRecord("the JSON is nested too deeply", reason="malformed") from exc
     if encoded != raw:
         raise NonCanonical("the bytes are not the canonical encoding (sorted keys, no spaces, UTF-8)")
+    return value
+
+
+# ---------------------------------------------------------------- fast path
+#
+# ``_parse_fast`` returns the parsed value only when ``_parse_checked`` would accept
+# the bytes and return that same value; in every other case (including every
+# refusal) it returns ``_FALLBACK`` and ``_parse_checked`` decides, so errors and
+# their reasons are exactly those of the reference parser. Why it is sound:
+#
+# * floats, NaN and Infinity: the hooks below end the fast path at the first one;
+# * integers: |n| > MAX_SAFE_INTEGER needs 16 digits; any integer spelled with 16 or
+#   more characters ends the fast path (so does one that int() refuses);
+# * duplicate keys: the plain parser keeps the last value, so re-encoding drops a
+#   key and cannot equal the input;
+# * re-encoding is compared with the decoded text; strict UTF-8 decoding is
+#   one-to-one, so equal text means equal bytes, and a lone surrogate from an escape
+#   comes back unescaped and cannot equal text decoded from valid UTF-8;
+# * NFC: the encoder writes every character other than '"', '\\' and controls
+#   (all ASCII) as itself, so when the input is ASCII and equals its re-encoding,
+#   every string and key is ASCII, hence NFC. Otherwise each non-ASCII string and key
+#   is checked with ``unicodedata.is_normalized`` (the same test as normalize == value).
+
+_FALLBACK: Any = object()
+_SAFE_INT_CHARS = len(str(MAX_SAFE_INTEGER)) - 1  # 15 characters can never exceed the range
+
+
+class _NotFast(Exception):
+    pass
+
+
+def _fast_stop(_text: str) -> Any:
+    raise _NotFast
+
+
+def _fast_int(text: str) -> int:
+    if len(text) > _SAFE_INT_CHARS:
+        raise _NotFast
+    return int(text)
+
+
+_FAST_DECODER = json.JSONDecoder(parse_float=_fast_stop, parse_constant=_fast_stop, parse_int=_fast_int)
+_FAST_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False, allow_nan=True
+)
+
+
+def _all_nfc(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.isascii() or unicodedata.is_normalized("NFC", value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not (key.isascii() or unicodedata.is_normalized("NFC", key)) or not _all_nfc(item):
+                return False
+        return True
+    if isinstance(value, list):
+        return all(_all_nfc(item) for item in value)
+    return True
+
+
+def _parse_fast(raw: bytes) -> Any:
+    ascii_only = raw.isascii()
+    try:
+        text = raw.decode("ascii" if ascii_only else "utf-8")
+        value = _FAST_DECODER.decode(text)
+        if _FAST_ENCODER.encode(value) != text:
+            return _FALLBACK
+        if not ascii_only and not _all_nfc(value):
+            return _FALLBACK
+    except Exception:  # anything unusual (bad JSON, deep nesting, a float...): the reference parser says what
+        return _FALLBACK
     return value
 
 

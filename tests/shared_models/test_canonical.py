@@ -157,3 +157,114 @@ def test_another_encoding_of_the_same_value_is_refused(value: Any, style: str) -
         return  # some values (a number, an ASCII string) have only one spelling
     with pytest.raises(NonCanonical):
         parse_canonical(other)
+
+
+# ---------------------------------------------------------------- fast path agrees with the reference parser
+
+# Values that may or may not have a canonical encoding: NFD and other non-NFC strings,
+# non-ASCII, controls, lone surrogates, integers beyond the safe range, floats.
+any_text = st.one_of(
+    st.text(max_size=12),
+    st.text(alphabet='aeouAÅÄÖäöüñ\u0301\u0308\u0327\u00e9\u1e9b\u0323\ufb01\u2126"\\\n\x00/', max_size=8),
+    st.text(max_size=8).map(lambda text: unicodedata.normalize("NFD", text)),
+)
+any_number = st.one_of(
+    st.integers(),
+    st.integers(-(2**60), 2**60),
+    st.sampled_from([MAX_SAFE_INTEGER, -MAX_SAFE_INTEGER, 2**53, -(2**53), 10**15, -(10**15), 0, -1]),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+any_values = st.recursive(
+    st.none() | st.booleans() | any_number | any_text,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(any_text, children, max_size=4),
+    max_leaves=20,
+)
+spellings = st.sampled_from(
+    [
+        {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False},  # canonical when the value is
+        {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": True},
+        {"sort_keys": False, "separators": (",", ":"), "ensure_ascii": False},
+        {"sort_keys": True, "ensure_ascii": False},
+    ]
+)
+
+
+def _outcome(parse: Any, raw: bytes) -> tuple[str, Any]:
+    try:
+        return "value", parse(raw)
+    except (MalformedRecord, NonCanonical) as exc:
+        return type(exc).__name__, (exc.reason, str(exc))
+
+
+def _agree(raw: bytes) -> None:
+    from shared_models.canonical import _FALLBACK, _parse_checked, _parse_fast
+
+    expected = _outcome(_parse_checked, raw)
+    assert _outcome(parse_canonical, raw) == expected
+    fast = _parse_fast(raw)
+    if fast is not _FALLBACK:  # the fast path only ever accepts what the reference accepts, with the same value
+        assert expected == ("value", fast)
+        assert json.dumps(fast) == json.dumps(expected[1])  # same types too (1 vs True vs 1.0)
+
+
+@settings(max_examples=1500, database=None, deadline=None)
+@given(any_values, spellings)
+def test_fast_path_agrees_with_the_reference_parser_on_encoded_values(value: Any, spelling: dict[str, Any]) -> None:
+    try:
+        raw = json.dumps(value, **spelling).encode("utf-8", "surrogatepass")
+    except ValueError:  # 10**5000 and friends: int -> str refuses
+        return
+    _agree(raw)
+
+
+@settings(max_examples=1500, database=None, deadline=None)
+@given(any_values, st.data())
+def test_fast_path_agrees_with_the_reference_parser_on_altered_bytes(value: Any, data: st.DataObject) -> None:
+    try:
+        raw = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8", "surrogatepass"
+        )
+    except ValueError:
+        return
+    if raw:
+        at = data.draw(st.integers(0, len(raw) - 1))
+        change = data.draw(
+            st.sampled_from([b"", b" ", b"1", b".5", b"e1", b"\\u0301", b"\xcc\x81", b'"', b",", b"}", b"\xff"])
+        )
+        raw = raw[:at] + change + raw[at + data.draw(st.integers(0, 2)) :]
+    _agree(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a":1}',
+        b'{"a":9007199254740991}',
+        b'{"a":-9007199254740991}',
+        b'{"a":999999999999999}',
+        b'{"a":-999999999999999}',
+        b'{"a":1.0}',
+        b'{"a":NaN}',
+        b'{"a":-Infinity}',
+        b'{"a":1,"a":1}',
+        b'{"a":{"b":1,"b":1}}',
+        '{"t":"Hämeentie"}'.encode(),
+        '{"t":"a\u0308"}'.encode(),
+        '{"a\u0308":1}'.encode(),
+        '{"\u00e4":"\u1e9b\u0323"}'.encode(),
+        b'{"t":"\\u0301"}',
+        b'"\\ud800"',
+        b'"\\u00e4"',
+        b'{"t":"a\\nb\\u0000"}',
+        b"-0",
+        b"1" * 5000,
+        b"[" * 100_000,
+        b"\xef\xbb\xbf{}",
+        b"",
+        b"[1] ",
+        b'{"a":"\xff"}',
+        b"[true,false,null]",
+    ],
+)
+def test_fast_path_agrees_with_the_reference_parser_on_edge_cases(raw: bytes) -> None:
+    _agree(raw)
