@@ -43,9 +43,22 @@ from sync_server.db.models import Anomaly, Batch, Device, Quarantine, RawRecord,
 from sync_server.logevents import log_event, logged_action
 from sync_server.services.report import BundleVerdict, IngestReport, LineResult
 
-__all__ = ["RAW_CAP", "Observation", "ingest_lines", "quarantine_row"]
+__all__ = ["RAW_CAP", "Observation", "Parsed", "ingest_lines", "parse_lines", "quarantine_row"]
 
 RAW_CAP = 64 * 1024  # at most this much of a refused line or file is kept in quarantine
+
+Parsed = Record | RecordError  # one line after step 2: the record, or why it does not parse
+
+
+def parse_lines(lines: list[bytes]) -> list[Parsed]:
+    """Step 2 on its own: pure work, so a caller may do it before taking the device lock."""
+    parsed: list[Parsed] = []
+    for line in lines:
+        try:
+            parsed.append(parse_record(line))
+        except RecordError as exc:
+            parsed.append(exc)
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -160,18 +173,27 @@ def ingest_lines(
     source: str,
     observation: Observation | None = None,
     bundle: BundleVerdict | None = None,
+    parsed: list[Parsed] | None = None,
 ) -> IngestReport:
-    """Judge and store one batch of record lines sent by (or on behalf of) ``device_id``."""
+    """Judge and store one batch of record lines sent by (or on behalf of) ``device_id``.
+
+    ``parsed`` is ``parse_lines(lines)`` when the caller already parsed them (outside the transaction).
+    """
+    if parsed is None:
+        parsed = parse_lines(lines)
+    elif len(parsed) != len(lines):
+        raise ValueError("parsed must hold one entry per line")
     now = datetime.now(UTC)
     batch = _Batch(id=uuid.uuid4().hex, device=device_id, channel=channel, now=now, lines=lines)
     with logged_action("ingest", batch=batch.id, device=device_id, channel=channel, lines=len(lines)) as outcome:
         device = repo.lock_device(session, device_id=device_id) if device_id else None
         if device is None:
-            for index, line in enumerate(lines):
-                batch.quarantined(index, "unknown_device", "no terminal with this device id is enrolled", _peek(line))
+            for index, line_parsed in enumerate(parsed):
+                record = line_parsed if isinstance(line_parsed, Record) else None
+                batch.quarantined(index, "unknown_device", "no terminal with this device id is enrolled", record)
             ack = Ack(seq=0)
         else:
-            _judge(session, batch, device)
+            _judge(session, batch, device, parsed)
             ack = _complete_and_ack(session, device, batch)
             device.last_seen = now
             if observation is not None:
@@ -192,15 +214,8 @@ def ingest_lines(
     return report
 
 
-def _peek(line: bytes) -> Record | None:
-    try:
-        return parse_record(line)
-    except RecordError:
-        return None
-
-
-def _judge(session: Session, batch: _Batch, device: Device) -> None:
-    parsed = _parse(batch, device)
+def _judge(session: Session, batch: _Batch, device: Device, outcomes: list[Parsed]) -> None:
+    parsed = _parse(batch, device, outcomes)
     fresh = _drop_held(session, batch, device, parsed)
     key = ed25519_public_from_b64(device.public_key)
     seals = [(index, record) for index, record in fresh if record.kind == "kiosk.seal"]
@@ -250,14 +265,12 @@ def _store_seals(session: Session, batch: _Batch, device: Device, new_seals: lis
         batch.members.extend({"device": device.id, "seal_seq": seq, "record_hash": h} for h in missing)
 
 
-def _parse(batch: _Batch, device: Device) -> list[tuple[int, Record]]:
-    """Steps 2-4: parse each line, refuse other devices' records and everything of a revoked device."""
+def _parse(batch: _Batch, device: Device, outcomes: list[Parsed]) -> list[tuple[int, Record]]:
+    """Steps 2-4: lines that do not parse, other devices' records and everything of a revoked device."""
     parsed: list[tuple[int, Record]] = []
-    for index, line in enumerate(batch.lines):
-        try:
-            record = parse_record(line)
-        except RecordError as exc:
-            batch.quarantined(index, exc.reason, exc.message)
+    for index, record in enumerate(outcomes):
+        if isinstance(record, RecordError):
+            batch.quarantined(index, record.reason, record.message)
             continue
         if record.device != device.id:
             batch.quarantined(index, "wrong_device", f"the record names device {record.device}", record)

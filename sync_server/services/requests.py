@@ -15,7 +15,7 @@ from sync_server.db import repo
 from sync_server.db.models import Device, Quarantine
 from sync_server.errors import RequestRefused, TooLarge, UnknownDevice
 from sync_server.logevents import log_event
-from sync_server.services.ingest import Observation, ingest_lines, quarantine_row
+from sync_server.services.ingest import Observation, ingest_lines, parse_lines, quarantine_row
 from sync_server.services.report import IngestReport
 
 __all__ = ["SIGNED_HEADERS", "authenticate", "device_ack", "note_oversized", "push_batch", "server_time"]
@@ -52,19 +52,32 @@ def authenticate(
 def push_batch(
     session: Session, *, method: str, path: str, body: bytes, headers: Mapping[str, str], source: str
 ) -> IngestReport:
-    """Authenticate a push and ingest its NDJSON body, all in one transaction."""
+    """Authenticate a push, parse its NDJSON lines, then ingest them in one transaction.
+
+    Parsing is pure work and happens between the two, so the write transaction (on SQLite
+    the database's write lock) is held only for the judging and storing.
+    """
     now = int(time.time())
     with session.begin():
         device = authenticate(session, method=method, path=path, body=body, headers=headers, now=now)
-        try:
-            lines = split_batch(body)
-        except RecordError as exc:
-            raise TooLarge(exc.message, reason=exc.reason) from exc
-        observation = Observation(
-            clock_offset_s=int(headers["X-Osallistu-Timestamp"]) - now, pending=_pending(headers.get(PENDING_HEADER))
-        )
+        device_id = device.id
+    try:
+        lines = split_batch(body)
+    except RecordError as exc:
+        raise TooLarge(exc.message, reason=exc.reason) from exc
+    parsed = parse_lines(lines)
+    observation = Observation(
+        clock_offset_s=int(headers["X-Osallistu-Timestamp"]) - now, pending=_pending(headers.get(PENDING_HEADER))
+    )
+    with session.begin():
         return ingest_lines(
-            session, device_id=device.id, lines=lines, channel="http", source=source, observation=observation
+            session,
+            device_id=device_id,
+            lines=lines,
+            parsed=parsed,
+            channel="http",
+            source=source,
+            observation=observation,
         )
 
 
