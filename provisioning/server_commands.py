@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -50,13 +51,18 @@ def run(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     database_url: DbOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Server processes (default: one per CPU core)."),
+    ] = None,
 ) -> None:
     """Run the FastAPI server (uvicorn). PostgreSQL when a database URL is given."""
     from sync_server.admin import serve
 
     settings = _settings(directory, database_url)
-    console.print(f"Serving on http://{host}:{port}  (Ctrl-C stops)")
-    serve(settings, host=host, port=port)
+    count = workers or os.cpu_count() or 1
+    console.print(f"Serving on http://{host}:{port} with {count} worker(s)  (Ctrl-C stops)")
+    serve(settings, host=host, port=port, workers=count)
 
 
 @app.command("enroll-token")

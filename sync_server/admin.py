@@ -96,19 +96,37 @@ def collect_stats(settings: Settings) -> dict[str, Any]:
         return stats.collect_stats(session)
 
 
-def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Migrate the database, then serve the HTTP API with uvicorn until stopped."""
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Migrate the database, then serve the HTTP API with uvicorn until stopped.
+
+    With ``workers`` > 1, uvicorn runs that many worker processes on the one socket
+    (each with its own engine); on SQLite their write transactions take turns.
+    """
     import uvicorn
 
-    from sync_server.app import create_app
+    from sync_server.app import SETTINGS_ENV, create_app
 
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
     finally:
         engine.dispose()
-    log_event("server.started", host=host, port=port)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws="none")
+    log_event("server.started", host=host, port=port, workers=workers)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws="none")
+        return
+    os.environ[SETTINGS_ENV] = settings.model_dump_json()  # read by each worker's app_from_environment
+    uvicorn.run(
+        "sync_server.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        ws="none",
+    )
 
 
 @contextmanager

@@ -1,7 +1,13 @@
-"""``create_app(settings)``: the FastAPI application, its engine and its keys."""
+"""``create_app(settings)``: the FastAPI application, its engine and its keys.
+
+``app_from_environment`` is the same app for uvicorn's worker processes: ``serve``
+hands the settings it was given to its workers in ``SETTINGS_ENV`` (JSON), since a
+worker process imports the app by name rather than receiving it.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,7 +18,9 @@ from sync_server.api.errors import install_error_handlers
 from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["SETTINGS_ENV", "app_from_environment", "create_app"]
+
+SETTINGS_ENV = "OSALLISTU_SERVER_SETTINGS"
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -32,3 +40,11 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for the settings ``serve`` put in ``SETTINGS_ENV`` (uvicorn ``factory=True``)."""
+    text = os.environ.get(SETTINGS_ENV)
+    if not text:
+        raise RuntimeError(f"{SETTINGS_ENV} is not set; start the server with 'osallistu server run'")
+    return create_app(Settings.model_validate_json(text))
