@@ -96,6 +96,7 @@ class OsallistuApp(App):
     button_h = NumericProperty(83)
     gap = NumericProperty(15)
     pad = NumericProperty(24)
+    outline = NumericProperty(4)  # button outline, thicker in high contrast
     col_bg = ColorProperty(NORMAL.bg)
     col_text = ColorProperty(NORMAL.text)
     col_muted = ColorProperty(NORMAL.muted)
@@ -184,6 +185,7 @@ class OsallistuApp(App):
 
     def on_high_contrast(self, _app: Any, value: bool) -> None:
         self.palette = palette_for(value)
+        self.outline = self.sizes.outline_for(value)
 
     def on_palette(self, _app: Any, palette: Palette) -> None:
         for item in fields(palette):
@@ -193,6 +195,7 @@ class OsallistuApp(App):
     def on_sizes(self, _app: Any, sizes: Sizes) -> None:
         self.font_body, self.font_title = sizes.body, sizes.title
         self.button_h, self.gap, self.pad = sizes.button_h, sizes.gap, sizes.pad
+        self.outline = sizes.outline_for(self.high_contrast)
 
     # -- texts -------------------------------------------------------------------
 

@@ -5,7 +5,9 @@ Figures from ``shared/UX.md`` (our floor, above EN 301 549 / WCAG 2.x):
 - every citizen button at least 20 mm on the screen, at least 3 mm apart;
   sizes are computed in millimetres from the window's DPI, so they hold on any panel;
 - body text at least 24 px on a 1080p screen; the large-text switch doubles it;
-- contrast 4.5:1 for text and 3:1 for controls; the high-contrast palette 7:1 for text.
+- contrast 4.5:1 for text and 3:1 for controls; the high-contrast palette 7:1 for text;
+- every button has an outline at least ``MIN_OUTLINE_PX`` thick at 1080p (thicker in
+  high contrast), so its edge is seen by people with low vision.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ __all__ = [
     "HIGH_CONTRAST",
     "MIN_BUTTON_MM",
     "MIN_GAP_MM",
+    "MIN_OUTLINE_PX",
     "NORMAL",
     "Palette",
     "Sizes",
@@ -34,6 +37,7 @@ BUTTON_MM = 22.0  # what we build to, a little above the floor
 GAP_MM = 4.0
 BODY_PX_AT_1080 = 30  # the floor is 24
 MIN_BODY_PX = 24
+MIN_OUTLINE_PX = 4  # button outlines at 1080p; high contrast draws them 1.5 times as thick
 
 RGBA = tuple[float, float, float, float]
 
@@ -162,6 +166,10 @@ class Sizes:
     button_h: float  # minimum height (and width) of a citizen button
     gap: float  # between buttons
     pad: float  # screen margins and padding inside buttons
+    outline: float = MIN_OUTLINE_PX  # button outline thickness, px (normal palette)
+
+    def outline_for(self, high_contrast: bool) -> float:
+        return round(self.outline * 1.5) if high_contrast else self.outline
 
 
 def sizes_for(window_height: float, dpi: float, *, large_text: bool = False) -> Sizes:
@@ -171,8 +179,10 @@ def sizes_for(window_height: float, dpi: float, *, large_text: bool = False) -> 
     gap = max(mm_to_px(GAP_MM, dpi), body * 0.5)
     return Sizes(
         body=body,
-        title=round(body * 1.5),
+        # large text is already big: a title only a quarter larger keeps the controls on screen
+        title=round(body * (1.25 if large_text else 1.5)),
         button_h=max(mm_to_px(BUTTON_MM, dpi), body * 2.4),
         gap=gap,
         pad=max(gap, body * 0.8),
+        outline=max(MIN_OUTLINE_PX, round(MIN_OUTLINE_PX * window_height / 1080)),
     )

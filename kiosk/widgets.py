@@ -12,13 +12,23 @@ from typing import Any
 
 from kivy.app import App
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
 
-__all__ = ["AppRoot", "BodyLabel", "CitizenButton", "FitButton", "LanguageBar"]
+__all__ = [
+    "AppRoot",
+    "BodyLabel",
+    "CitizenButton",
+    "CueScrollView",
+    "FitButton",
+    "LanguageBar",
+    "ScrollHint",
+    "ShownBox",
+]
 
 CORNER_HOLD_SECONDS = 2.0
 
@@ -102,6 +112,9 @@ class CitizenButton(Button):
 
     kind = OptionProperty("secondary", options=["primary", "secondary", "selected"])
     wrap = BooleanProperty(True)  # wrap words inside the button's width
+    # space between the text and the button's sides; -1: ``app.pad``. (Not set in the KV rule:
+    # a subclass rule setting it too would leave both bindings alive, and the last to fire wins.)
+    inset = NumericProperty(-1)
 
 
 class FitButton(CitizenButton):
@@ -114,6 +127,63 @@ class BodyLabel(Label):
     """Text that wraps to its width and grows to its height."""
 
     tone = OptionProperty("text", options=["text", "muted", "error", "success", "panel"])
+
+
+class CueScrollView(ScrollView):
+    """A vertical scroll area whose bar is always drawn, and which says when there is more below
+    (``more_below``, shown by a ``ScrollHint``): people who rarely use touch screens do not
+    guess that a page goes on past its bottom edge."""
+
+    more_below = BooleanProperty(False)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bind(scroll_y=self._update, height=self._update)
+
+    def add_widget(self, widget: Any, *args: Any, **kwargs: Any) -> None:
+        super().add_widget(widget, *args, **kwargs)
+        widget.bind(height=self._update)
+        self._update()
+
+    def _update(self, *_args: Any) -> None:
+        content = self.children[0] if self.children else None
+        scroll_y = float(getattr(self, "scroll_y", 1.0))
+        self.more_below = content is not None and content.height > self.height + 1 and scroll_y > 0.001
+
+    def page_down(self) -> None:
+        content = self.children[0] if self.children else None
+        if content is None or content.height <= self.height:
+            return
+        step = self.height * 0.8 / (content.height - self.height)
+        scroll_y = float(getattr(self, "scroll_y", 1.0))
+        self.scroll_y = max(0.0, scroll_y - step)
+
+
+class ScrollHint(CitizenButton):
+    """ "More below" under a ``CueScrollView``: shown only while there is more; a touch scrolls on."""
+
+    scroll = ObjectProperty(None, allownone=True, rebind=True)
+
+    def on_release(self) -> None:
+        if self.scroll is not None:
+            self.scroll.page_down()
+
+
+class ShownBox(BoxLayout):
+    """A group of controls that is either there or not at all: when ``shown`` is false it takes
+    no room, is not drawn, and takes no touch (a disabled Kivy widget would still swallow the
+    touches that land on where its children were last laid out)."""
+
+    shown = BooleanProperty(True)
+
+    def on_touch_down(self, touch: Any) -> bool:
+        return bool(super().on_touch_down(touch)) if self.shown else False
+
+    def on_touch_move(self, touch: Any) -> bool:
+        return bool(super().on_touch_move(touch)) if self.shown else False
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return bool(super().on_touch_up(touch)) if self.shown else False
 
 
 class LanguageBar(BoxLayout):

@@ -82,6 +82,7 @@ class LibrarianScreen(Screen):
     def _say(self, message: Message | None) -> None:
         self.message_tone = _tone(message) if message else "text"
         self.message = message
+        self.ids.scroll.scroll_y = 1  # the newest sentence is at the top: show it
 
     # -- sync -----------------------------------------------------------------------
 

@@ -152,16 +152,34 @@ def test_every_citizen_button_is_at_least_20_mm_and_3_mm_apart(make_app: Any, la
         assert shown
         for b in shown:
             assert px_to_mm(min(b.width, b.height), Metrics.dpi) >= MIN_BUTTON_MM, b.text
-        rects = [(*b.to_window(b.x, b.y), b.width, b.height, b.text) for b in shown]
+        rects = [(*_visible_rect(app, b), b.text) for b in shown]
         for i, (x1, y1, w1, h1, t1) in enumerate(rects):
             for x2, y2, w2, h2, t2 in rects[i + 1 :]:
                 gap = max(x2 - (x1 + w1), x1 - (x2 + w2), y2 - (y1 + h1), y1 - (y2 + h2))
                 assert px_to_mm(gap, Metrics.dpi) >= MIN_GAP_MM - 0.01, (t1, t2)
 
 
+def _visible_rect(app: Any, widget: Any) -> tuple[float, float, float, float]:
+    """x, y, width, height of the part of the widget that shows: inside the window and
+    inside any scroll view it is in (a button half scrolled away is cut at the view's edge)."""
+    from kivy.uix.scrollview import ScrollView
+
+    x, y = widget.to_window(widget.x, widget.y)
+    left, bottom, right, top = x, y, x + widget.width, y + widget.height
+    node = widget.parent
+    while node is not None and node is not node.parent:
+        if isinstance(node, ScrollView):
+            sx, sy = node.to_window(node.x, node.y)
+            left, bottom = max(left, sx), max(bottom, sy)
+            right, top = min(right, sx + node.width), min(top, sy + node.height)
+        node = node.parent
+    bottom, top = max(bottom, 0), min(top, app.root.height)
+    return left, bottom, max(0.0, right - left), max(0.0, top - bottom)
+
+
 def _on_screen(app: Any, widget: Any) -> bool:
-    _x, y = widget.to_window(widget.x, widget.y)
-    return y + widget.height > 0 and y < app.root.height
+    _x, _y, width, height = _visible_rect(app, widget)
+    return width > 0 and height > 0
 
 
 # -- librarian ---------------------------------------------------------------------------

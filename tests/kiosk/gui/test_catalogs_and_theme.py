@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from kiosk.i18n import load_catalogs
-from kiosk.theme import HIGH_CONTRAST, MIN_BUTTON_MM, MIN_GAP_MM, NORMAL, contrast_ratio, px_to_mm, sizes_for
+from kiosk.theme import (
+    HIGH_CONTRAST,
+    MIN_BUTTON_MM,
+    MIN_GAP_MM,
+    MIN_OUTLINE_PX,
+    NORMAL,
+    contrast_ratio,
+    px_to_mm,
+    sizes_for,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -49,3 +58,10 @@ def test_sizes_give_20_mm_targets_3_mm_gaps_and_24_px_text(dpi: int, large: bool
     assert px_to_mm(sizes.gap, dpi) >= MIN_GAP_MM
     assert sizes.body >= (48 if large else 24)
     assert sizes_for(1080, dpi, large_text=True).body == 2 * sizes_for(1080, dpi).body
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+def test_button_outlines_are_at_least_4_px_at_1080p_and_thicker_in_high_contrast(large: bool) -> None:
+    sizes = sizes_for(1080, 96, large_text=large)
+    assert sizes.outline_for(False) >= MIN_OUTLINE_PX
+    assert sizes.outline_for(True) >= MIN_OUTLINE_PX * 1.5
