@@ -10,6 +10,8 @@ and its result comes back on the UI thread through ``Clock.schedule_once``.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -130,6 +132,7 @@ class OsallistuApp(App):
         catalogs: Catalogs | None = None,
         poll_seconds: float = POLL_SECONDS,
         kdir: Path | None = None,
+        screenshot_path: Path | None = None,
         **kwargs: Any,
     ) -> None:
         self.terminal = terminal
@@ -138,6 +141,7 @@ class OsallistuApp(App):
         self.registry = registry if registry is not None else ACTIVITY_SCREENS
         self.jobs = jobs or ThreadJobs()
         self.kdir = kdir
+        self.screenshot_path = screenshot_path  # once the first screen is drawn, save it here (PNG)
         self.sync_worker = sync_worker if sync_worker is not None else _SyncOnJobs(self)
         self.export_dir = export_dir or (kdir / "exports" if kdir else Path.cwd() / "exports")
         self.media_roots = media_roots
@@ -168,7 +172,17 @@ class OsallistuApp(App):
         Window.bind(size=self._resize)
         self._poll = Clock.schedule_interval(self._tick, self.poll_seconds)
         self.log("kiosk.started")
+        if self.screenshot_path is not None:
+            Clock.schedule_once(lambda _dt: self._save_screenshot(), 1.0)
         return root
+
+    def _save_screenshot(self) -> None:
+        """Writes the window's picture to ``screenshot_path`` whole (via a temporary name), so a
+        process watching for the file never reads half of it."""
+        assert self.root is not None and self.screenshot_path is not None
+        partial = self.screenshot_path.with_name(self.screenshot_path.stem + ".partial.png")
+        self.root.export_to_png(str(partial))
+        partial.replace(self.screenshot_path)
 
     def on_stop(self) -> None:
         if self._poll is not None:
@@ -387,8 +401,17 @@ class OsallistuApp(App):
             Logger.exception("Osallistu: could not log %s", event)
 
 
-def run_terminal(kdir: Path | str, *, fullscreen: bool = True) -> None:
-    """``osallistu kiosk run KDIR``: open the terminal and show the touch app."""
+SCREENSHOT_ENV = "OSALLISTU_SCREENSHOT"
+
+
+def run_terminal(kdir: Path | str, *, fullscreen: bool = True, screenshot_path: Path | None = None) -> None:
+    """``osallistu kiosk run KDIR``: open the terminal and show the touch app.
+
+    SIGTERM (a service manager stopping the terminal) closes the app the normal way, so the
+    sync worker stops and the store is closed; the process then exits with status 0.
+    For tests and support: when ``OSALLISTU_SCREENSHOT=path.png`` is set (or
+    ``screenshot_path`` given), the first screen is saved there as a PNG a second after start.
+    """
     from kivy.config import Config
 
     from kiosk.terminal import Terminal
@@ -403,11 +426,15 @@ def run_terminal(kdir: Path | str, *, fullscreen: bool = True) -> None:
     terminal = Terminal.open(kdir)
     holder: list[OsallistuApp] = []
     worker = SyncWorker(kdir, on_result=lambda outcome: holder[0].post_sync_outcome(outcome))
-    app = OsallistuApp(terminal, kdir=kdir, sync_worker=worker)
+    if screenshot_path is None and os.environ.get(SCREENSHOT_ENV):
+        screenshot_path = Path(os.environ[SCREENSHOT_ENV])
+    app = OsallistuApp(terminal, kdir=kdir, sync_worker=worker, screenshot_path=screenshot_path)
     holder.append(app)
+    previous = signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.stop(), 0))
     worker.start()
     try:
         app.run()
     finally:
+        signal.signal(signal.SIGTERM, previous)
         worker.stop(timeout=5)
         terminal.close()
