@@ -6,6 +6,7 @@ Queries over many hashes take one ``IN`` list per chunk, never one SELECT per re
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -70,22 +71,23 @@ def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any
         return False
     connection = session.connection()
     sql, order, processors = _compiled_insert(connection.dialect, table, keys)
-    if any(processors):
-        last: list[Any] = [object()] * len(order)
-        done: list[Any] = [None] * len(order)
-        params = []
-        for row in rows:
-            values = []
-            for i, (key, process) in enumerate(zip(order, processors, strict=True)):
-                value = row[key]
-                if process is not None and value is not None:
-                    if value is not last[i]:
-                        last[i], done[i] = value, process(value)
-                    value = done[i]
-                values.append(value)
-            params.append(tuple(values))
+    values = operator.itemgetter(*order)
+    if len(order) == 1:
+        params: list[Any] = [(values(row),) for row in rows]
     else:
-        params = [tuple(row[key] for key in order) for row in rows]
+        params = [values(row) for row in rows]
+    for i, process in enumerate(processors):
+        if process is None:
+            continue
+        last: Any = object()
+        done: Any = None
+        for n, row_values in enumerate(params):
+            value = row_values[i]
+            if value is None:
+                continue
+            if value is not last:  # rows of a batch share values (its time): process each object once
+                last, done = value, process(value)
+            params[n] = (*row_values[:i], done, *row_values[i + 1 :])
     connection.exec_driver_sql(sql, params)
     return True
 
