@@ -19,7 +19,11 @@ Per batch, inside one transaction holding the device's row lock:
    quarantined ``not_in_seal``;
 8. seals whose records have all arrived are marked complete; the ack is recomputed.
 
-The caller owns the transaction (``with session.begin(): ingest_lines(...)``).
+The caller owns the transaction (``with session.begin(): ingest_lines(...)``). The
+pure work may come before it: ``parse_lines`` (step 2) and ``check_seal_signatures``
+(the Ed25519 part of step 6, one check per seal) need no database, so a push does
+them before taking the lock and the lock is held only for what depends on the
+database.
 """
 
 from __future__ import annotations
@@ -43,7 +47,16 @@ from sync_server.db.models import Anomaly, Batch, Device, Quarantine, RawRecord,
 from sync_server.logevents import log_event, logged_action
 from sync_server.services.report import BundleVerdict, IngestReport, LineResult
 
-__all__ = ["RAW_CAP", "Observation", "Parsed", "ingest_lines", "parse_lines", "quarantine_row"]
+__all__ = [
+    "RAW_CAP",
+    "Observation",
+    "Parsed",
+    "SignedSeals",
+    "check_seal_signatures",
+    "ingest_lines",
+    "parse_lines",
+    "quarantine_row",
+]
 
 RAW_CAP = 64 * 1024  # at most this much of a refused line or file is kept in quarantine
 
@@ -59,6 +72,29 @@ def parse_lines(lines: list[bytes]) -> list[Parsed]:
         except RecordError as exc:
             parsed.append(exc)
     return parsed
+
+
+@dataclass(frozen=True)
+class SignedSeals:
+    """Seals whose own signature verified with ``public_key`` (base64), checked before the lock."""
+
+    public_key: str
+    hashes: frozenset[str]
+
+
+def check_seal_signatures(parsed: list[Parsed], public_key: str) -> SignedSeals:
+    """The signature part of step 6, done ahead (pure work): the seals that verify with the key.
+    Seals that do not are left out and checked again in step 6, which says why."""
+    key = ed25519_public_from_b64(public_key)
+    good: set[str] = set()
+    for record in parsed:
+        if isinstance(record, Record) and record.kind == "kiosk.seal":
+            try:
+                verify_record(record, key)
+            except BadSignature:
+                continue
+            good.add(record.hash)
+    return SignedSeals(public_key, frozenset(good))
 
 
 @dataclass(frozen=True)
@@ -174,10 +210,12 @@ def ingest_lines(
     observation: Observation | None = None,
     bundle: BundleVerdict | None = None,
     parsed: list[Parsed] | None = None,
+    signed_seals: SignedSeals | None = None,
 ) -> IngestReport:
     """Judge and store one batch of record lines sent by (or on behalf of) ``device_id``.
 
-    ``parsed`` is ``parse_lines(lines)`` when the caller already parsed them (outside the transaction).
+    ``parsed`` is ``parse_lines(lines)`` and ``signed_seals`` is ``check_seal_signatures(parsed, key)``
+    when the caller did that work already (outside the transaction).
     """
     if parsed is None:
         parsed = parse_lines(lines)
@@ -193,7 +231,8 @@ def ingest_lines(
                 batch.quarantined(index, "unknown_device", "no terminal with this device id is enrolled", record)
             ack = Ack(seq=0)
         else:
-            _judge(session, batch, device, parsed)
+            signed = signed_seals.hashes if signed_seals and signed_seals.public_key == device.public_key else None
+            _judge(session, batch, device, parsed, signed or frozenset())
             ack = _complete_and_ack(session, device, batch)
             device.last_seen = now
             if observation is not None:
@@ -214,13 +253,15 @@ def ingest_lines(
     return report
 
 
-def _judge(session: Session, batch: _Batch, device: Device, outcomes: list[Parsed]) -> None:
+def _judge(
+    session: Session, batch: _Batch, device: Device, outcomes: list[Parsed], signed_seals: frozenset[str]
+) -> None:
     parsed = _parse(batch, device, outcomes)
     fresh = _drop_held(session, batch, device, parsed)
     key = ed25519_public_from_b64(device.public_key)
     seals = [(index, record) for index, record in fresh if record.kind == "kiosk.seal"]
     others = [(index, record) for index, record in fresh if record.kind != "kiosk.seal"]
-    new_seals, covered, refused = _link_seals(session, batch, device, key, seals)
+    new_seals, covered, refused = _link_seals(session, batch, device, key, seals, signed_seals)
     held_cover = repo.sealed_in(session, device=device.id, hashes=[r.hash for _, r in others if r.hash not in covered])
     for index, record in others:
         seq = covered.get(record.hash, held_cover.get(record.hash))
@@ -319,7 +360,12 @@ def _drop_held(
 
 
 def _link_seals(
-    session: Session, batch: _Batch, device: Device, key: Ed25519PublicKey, seals: list[tuple[int, Record]]
+    session: Session,
+    batch: _Batch,
+    device: Device,
+    key: Ed25519PublicKey,
+    seals: list[tuple[int, Record]],
+    signed_seals: frozenset[str],
 ) -> tuple[list[Record], dict[str, int], dict[str, str]]:
     """Step 6. Returns (verified seals, record hash -> seq of a verified seal, record hash -> reason it waits)."""
     covered: dict[str, int] = {}
@@ -328,7 +374,9 @@ def _link_seals(
         return [], covered, refused
     index_of = {record.hash: index for index, record in seals}
     head_seq, head_hash = repo.chain_head(session, device=device.id)
-    chain = verify_chain(key, [record for _, record in seals], (), head_seq=head_seq, head_hash=head_hash)
+    chain = verify_chain(
+        key, [record for _, record in seals], (), head_seq=head_seq, head_hash=head_hash, verified=signed_seals
+    )
     for seal in chain.verified:
         seq = seal.body["seq"]
         batch.accepted(index_of[seal.hash], seal, seq)

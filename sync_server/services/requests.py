@@ -15,7 +15,13 @@ from sync_server.db import repo
 from sync_server.db.models import Device, Quarantine
 from sync_server.errors import RequestRefused, TooLarge, UnknownDevice
 from sync_server.logevents import log_event
-from sync_server.services.ingest import Observation, ingest_lines, parse_lines, quarantine_row
+from sync_server.services.ingest import (
+    Observation,
+    check_seal_signatures,
+    ingest_lines,
+    parse_lines,
+    quarantine_row,
+)
 from sync_server.services.report import IngestReport
 
 __all__ = ["SIGNED_HEADERS", "authenticate", "device_ack", "note_oversized", "push_batch", "server_time"]
@@ -60,12 +66,13 @@ def push_batch(
     now = int(time.time())
     with session.begin():
         device = authenticate(session, method=method, path=path, body=body, headers=headers, now=now)
-        device_id = device.id
+        device_id, public_key = device.id, device.public_key
     try:
         lines = split_batch(body)
     except RecordError as exc:
         raise TooLarge(exc.message, reason=exc.reason) from exc
     parsed = parse_lines(lines)
+    signed_seals = check_seal_signatures(parsed, public_key)
     observation = Observation(
         clock_offset_s=int(headers["X-Osallistu-Timestamp"]) - now, pending=_pending(headers.get(PENDING_HEADER))
     )
@@ -75,6 +82,7 @@ def push_batch(
             device_id=device_id,
             lines=lines,
             parsed=parsed,
+            signed_seals=signed_seals,
             channel="http",
             source=source,
             observation=observation,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shared_models import (
     DEFAULT_MIN_SEAL,
+    BadSignature,
     ChainError,
     Record,
     canonical_bytes,
@@ -18,6 +20,7 @@ from shared_models import (
     parse_canonical,
     parse_record,
     verify_chain,
+    verify_record,
 )
 from shared_models.keys import b64decode, b64encode
 
@@ -248,3 +251,43 @@ def test_the_seals_after_a_refused_seal_are_refused_as_a_gap(make_chain: Callabl
         (5, "seal_gap"),
     ]
     assert (report.head_seq, report.head_hash) == (2, chain.seals[1].hash)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_naming_the_seals_whose_signature_verified_changes_no_verdict(
+    case: Case, make_chain: Callable[..., Chain]
+) -> None:
+    chain = make_chain()
+    seals, present = case.arrange(chain)
+    key = chain.key.public_key()
+    signed = set()
+    for seal in seals:
+        with contextlib.suppress(BadSignature):
+            verify_record(seal, key)
+            signed.add(seal.hash)
+    plain = verify_chain(key, seals, present)
+    ahead = verify_chain(key, seals, present, verified=signed)
+    assert ahead.verified == plain.verified
+    assert [(s.hash, e.reason, str(e)) for s, e in ahead.refused] == [
+        (s.hash, e.reason, str(e)) for s, e in plain.refused
+    ]
+    assert (ahead.missing, ahead.uncovered, ahead.head_seq, ahead.head_hash) == (
+        plain.missing,
+        plain.uncovered,
+        plain.head_seq,
+        plain.head_hash,
+    )
+
+
+def test_a_seal_not_named_as_verified_is_still_checked(make_chain: Callable[..., Chain]) -> None:
+    chain = make_chain()
+    value = parse_canonical(chain.seals[1].raw)
+    altered = parse_record(canonical_bytes({**value, "body": {**value["body"], "reason": "forced"}}))  # old sig
+    seals = [chain.seals[0], altered, chain.seals[2]]
+    named = {chain.seals[0].hash, chain.seals[2].hash}
+    report = verify_chain(chain.key.public_key(), seals, chain.present, verified=named)
+    assert report.verified == [chain.seals[0]]
+    assert [(seal.hash, error.reason) for seal, error in report.refused] == [
+        (altered.hash, "bad_signature"),
+        (chain.seals[2].hash, "seal_gap"),
+    ]
