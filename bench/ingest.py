@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from provisioning.demo import free_port, wait_for_health
+from provisioning.demo import running_server
 from shared_models import device_id_for, genesis_prev, make_record, make_seal, sign_record
 from shared_models.keys import public_b64
 from shared_models.wire import encode_batch, sign_request
@@ -90,21 +90,11 @@ def server(database_url: str | None) -> Iterator[tuple[str, Path]]:
     with tempfile.TemporaryDirectory(prefix="osallistu-bench-") as tmp:
         directory = Path(tmp) / "server"
         init = [*OSALLISTU, "server", "init", str(directory), "--demo"]
-        run = [*OSALLISTU, "server", "run", str(directory), "--port", str(port := free_port())]
         if database_url:
             init += ["--database-url", database_url]
-            run += ["--database-url", database_url]
         subprocess.run(init, check=True, capture_output=True)
-        log = (Path(tmp) / "server.log").open("wb")
-        process = subprocess.Popen(run, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_health(url, process)
+        with running_server(directory, database_url=database_url) as url:
             yield url, directory
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
-            log.close()
 
 
 def enroll(url: str, directory: Path, name: str, key: Ed25519PrivateKey) -> None:

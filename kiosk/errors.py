@@ -23,6 +23,8 @@ a sync) are returned as results, not raised.
 
 from __future__ import annotations
 
+from shared_models.errors import ReasonedError
+
 __all__ = [
     "ActivityNotEnabled",
     "AlreadyEnrolled",
@@ -39,19 +41,10 @@ __all__ = [
 ]
 
 
-class KioskError(Exception):
+class KioskError(ReasonedError):
     """Base of every error raised by the terminal core."""
 
     reason: str = "kiosk_error"
-
-    def __init__(self, message: str, *, reason: str | None = None) -> None:
-        super().__init__(message)
-        if reason is not None:
-            self.reason = reason
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0]) if self.args else self.reason
 
 
 class NotEnrolled(KioskError):

@@ -31,37 +31,53 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_health(url: str, process: subprocess.Popen[bytes], *, timeout: float = 30.0) -> None:
+def wait_for_health(
+    url: str, process: subprocess.Popen[bytes], *, timeout: float = 30.0, log: Path | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            fail("The demo server stopped while starting; see its messages above.")
+            tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else "see its messages above"
+            fail(f"The server stopped while starting: {tail}")
         try:
             if httpx.get(f"{url}/api/v1/health", timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
-        time.sleep(0.2)
-    fail(f"The demo server did not answer at {url} within {timeout:.0f} seconds.")
+        time.sleep(0.1)
+    fail(f"The server did not answer at {url} within {timeout:.0f} seconds.")
 
 
 @contextmanager
-def running_server(directory: Path, port: int) -> Iterator[str]:
-    """Start ``osallistu server run`` in a child process; stop it on exit."""
+def running_server(
+    directory: Path,
+    port: int | None = None,
+    *,
+    database_url: str | None = None,
+    workers: int | None = None,
+    log: Path | None = None,
+) -> Iterator[str]:
+    """Run ``osallistu server run DIR`` in a child process on a loopback port; yields its URL, stops it on exit."""
+    port = port or free_port()
     command = [sys.executable, "-m", "provisioning", "server", "run", str(directory), "--port", str(port)]
-    log = (directory / "server.log").open("wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(url, process)
-        yield url
-    finally:
-        process.terminate()
+    if database_url:
+        command += ["--database-url", database_url]
+    if workers:
+        command += ["--workers", str(workers)]
+    log = log or directory.parent / f"server-{port}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            wait_for_health(url, process, log=log)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def run_demo(*, window: bool, drill: int, keep: bool, port: int | None) -> None:
@@ -73,7 +89,7 @@ def run_demo(*, window: bool, drill: int, keep: bool, port: int | None) -> None:
     try:
         init_data_dir(server_dir, demo=True)
         console.print(f"Demo server data: {server_dir}")
-        with running_server(server_dir, port or free_port()) as url:
+        with running_server(server_dir, port, log=root / "server.log") as url:
             console.print(f"Server running at [bold]{url}[/bold] (API docs at {url}/docs)")
             token = create_enrollment_token(load_settings(server_dir), name="Demo terminal", place="Demo library")
             terminal = enroll_terminal(kiosk_dir, server_url=url, token=token, pin=DEMO_PIN)

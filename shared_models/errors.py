@@ -2,6 +2,7 @@
 
 The tree::
 
+    ReasonedError               (also the base of kiosk.errors and sync_server.errors)
     OsallistuError
      +-- RecordError            a record or a line of a batch that is not acceptable
      |    +-- MalformedRecord   not JSON, wrong shape, a float, a non-NFC string
@@ -23,8 +24,9 @@ exceptions are how the pure checks say *why*.
 from __future__ import annotations
 
 
-class OsallistuError(Exception):
-    """Base of every error raised by shared_models."""
+class ReasonedError(Exception):
+    """An error with a stable ``reason`` code and a sentence; the base the terminal's and
+    the server's own error trees share with this one."""
 
     reason: str = "error"
 
@@ -36,6 +38,10 @@ class OsallistuError(Exception):
     @property
     def message(self) -> str:
         return str(self.args[0]) if self.args else self.reason
+
+
+class OsallistuError(ReasonedError):
+    """Base of every error raised by shared_models."""
 
 
 class RecordError(OsallistuError):

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared_models.errors import ReasonedError
+
 __all__ = [
     "BadRequest",
     "DataDirError",
@@ -36,20 +38,14 @@ __all__ = [
 ]
 
 
-class ServerError(Exception):
-    """Base of every error raised by sync_server."""
+class ServerError(ReasonedError):
+    """Base of every error raised by sync_server; ``detail`` travels to the HTTP answer."""
 
     reason: str = "server_error"
 
     def __init__(self, message: str, *, reason: str | None = None, **detail: Any) -> None:
-        super().__init__(message)
-        if reason is not None:
-            self.reason = reason
+        super().__init__(message, reason=reason)
         self.detail = detail
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0]) if self.args else self.reason
 
 
 class DataDirError(ServerError):

@@ -4,42 +4,24 @@ and a fresh PostgreSQL database per use."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from provisioning.demo import free_port, wait_for_health
+from provisioning.demo import running_server
 
 PG_ADMIN_URL = os.environ.get("OSALLISTU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 OSALLISTU = [sys.executable, "-m", "provisioning"]
 
 
-@contextmanager
-def server_process(directory: Path, *, database_url: str | None = None, port: int | None = None) -> Iterator[str]:
+def server_process(directory: Path, *, database_url: str | None = None, port: int | None = None) -> ContextManager[str]:
     """Run ``osallistu server run DIR`` as a child process; yields its base URL."""
-    port = port or free_port()
-    command = [*OSALLISTU, "server", "run", str(directory), "--port", str(port)]
-    if database_url:
-        command += ["--database-url", database_url]
-    log_path = directory.parent / f"server-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_health(url, process)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    return running_server(directory, port, database_url=database_url)
 
 
 @contextmanager

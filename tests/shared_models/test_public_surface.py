@@ -50,11 +50,22 @@ def test_shared_models_imports_no_io_or_framework_library() -> None:
 
 def test_every_error_is_an_osallistu_error_with_a_snake_case_reason() -> None:
     classes = [value for _, value in inspect.getmembers(errors, inspect.isclass) if value.__module__ == errors.__name__]
+    classes.remove(errors.ReasonedError)
     assert len(classes) == 11
     for error in classes:
         assert issubclass(error, shared_models.OsallistuError)
         assert re.fullmatch(r"[a-z]+(_[a-z]+)*", error.reason), error
         assert error.__name__ in (errors.__doc__ or ""), f"{error.__name__} is missing from the drawn tree"
+
+
+def test_the_terminal_and_server_error_trees_share_the_reasoned_base() -> None:
+    from kiosk.errors import KioskError
+    from sync_server.errors import ServerError
+
+    for tree in (KioskError, ServerError, shared_models.OsallistuError):
+        error = tree("the sentence", reason="some_reason")
+        assert isinstance(error, errors.ReasonedError)
+        assert (error.reason, error.message) == ("some_reason", "the sentence")
 
 
 def test_record_errors_share_one_base() -> None:
