@@ -8,6 +8,7 @@ lives in one temporary folder that is removed at the end unless ``--keep``.
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -84,6 +85,7 @@ def run_demo(*, window: bool, drill: int, keep: bool, port: int | None) -> None:
     from kiosk.enroll import enroll_terminal
     from sync_server.admin import create_enrollment_token, init_data_dir, load_settings
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up the throwaway folder on TERM too
     root = Path(tempfile.mkdtemp(prefix="osallistu-demo-"))
     server_dir, kiosk_dir = root / "server", root / "kiosk"
     try:
