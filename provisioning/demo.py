@@ -106,9 +106,9 @@ def run_demo(*, window: bool, drill: int, keep: bool, port: int | None) -> None:
                     f"seals acknowledged up to {push.ack_seq}."
                 )
             if window:
-                from kiosk.app import run_terminal
+                from provisioning.kiosk_commands import open_window
 
-                run_terminal(kiosk_dir)
+                open_window(kiosk_dir)
     finally:
         if keep:
             console.print(f"Kept the demo folder: {root}")

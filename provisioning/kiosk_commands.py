@@ -161,10 +161,17 @@ def drill(
     console.print(f"Cast {summary['count']} records into test process {process}: {kinds}.")
 
 
+def open_window(kdir: Path) -> None:
+    """Start the Kivy app; Kivy must neither read our command line nor flood the console."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KCFG_KIVY_LOG_LEVEL", "warning")
+    from kiosk.app import run_terminal
+
+    run_terminal(kdir)
+
+
 @app.command("run")
 @guarded
 def run(kdir: KdirArg) -> None:
     """Run the Kivy touch terminal app."""
-    from kiosk.app import run_terminal
-
-    run_terminal(kdir)
+    open_window(kdir)
