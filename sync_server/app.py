@@ -8,8 +8,9 @@ worker process imports the app by name rather than receiving it.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
@@ -17,14 +18,22 @@ from sync_server.api import api_router
 from sync_server.api.errors import install_error_handlers
 from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.settings import Settings
+from sync_server.web import install_web
 
 __all__ = ["SETTINGS_ENV", "app_from_environment", "create_app"]
 
 SETTINGS_ENV = "OSALLISTU_SERVER_SETTINGS"
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The app for one data folder. The database must already be migrated (``serve`` and ``init`` do that)."""
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = _utc_now) -> FastAPI:
+    """The app for one data folder: the JSON API under ``/api/v1`` and the staff pages under ``/staff``.
+
+    The database must already be migrated (``serve`` and ``init`` do that). ``clock`` gives
+    the staff pages' "now" (session expiry, sign-in back-off); tests pass their own."""
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
@@ -37,8 +46,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.keys = settings.load_keys()
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.state.clock = clock
     install_error_handlers(app)
     app.include_router(api_router)
+    install_web(app)
     return app
 
 

@@ -12,6 +12,12 @@ The tree::
      +-- BadRequest             a request body the server cannot use (already_enrolled, bad_public_key, ...)
      +-- TooLarge               a batch or bundle over the size limit (batch_too_large, bundle_too_large)
      +-- UnknownProcess         no process with that id
+     +-- NotSignedIn            a staff page or staff endpoint without a valid session (unknown, forged, expired)
+     +-- Forbidden              a signed-in staff member without the permission a page or endpoint asks for
+     +-- CsrfRefused            a form without its CSRF token, with a wrong one, or from another origin
+     +-- SignInRefused          a wrong email or password (sign_in_failed) or a locked account (account_locked)
+     +-- StaffInputError        an unusable staff account input (weak_password, unknown_role, email_taken,
+                                unknown_staff, wrong_password, field_too_large, form_too_large)
 
 Every error has a stable ``reason`` (snake_case, used in HTTP error bodies and
 tests) and a sentence for people. Expected failures inside a batch are not
@@ -27,9 +33,14 @@ from shared_models.errors import ReasonedError
 
 __all__ = [
     "BadRequest",
+    "CsrfRefused",
     "DataDirError",
+    "Forbidden",
+    "NotSignedIn",
     "RequestRefused",
     "ServerError",
+    "SignInRefused",
+    "StaffInputError",
     "TokenInvalid",
     "TokenUsed",
     "TooLarge",
@@ -78,3 +89,23 @@ class TooLarge(ServerError):
 
 class UnknownProcess(ServerError):
     reason = "unknown_process"
+
+
+class NotSignedIn(ServerError):
+    reason = "not_signed_in"
+
+
+class Forbidden(ServerError):
+    reason = "forbidden"
+
+
+class CsrfRefused(ServerError):
+    reason = "csrf_refused"
+
+
+class SignInRefused(ServerError):
+    reason = "sign_in_failed"
+
+
+class StaffInputError(ServerError):
+    reason = "bad_input"

@@ -37,6 +37,10 @@ EVENTS: dict[str, str] = {
     "manifest.published": "a new signed manifest was published after the processes changed",
     "process.saved": "a process was created or changed",
     "server.started": "the HTTP server is starting",
+    "staff.refused": "a staff request was refused (csrf_missing, csrf_wrong, cross_origin, forbidden, "
+    "form_too_large, field_too_large); nothing was changed",
+    "staff.signed_in": "a staff member signed in (the audit log has the details)",
+    "staff.sign_in_refused": "a staff sign-in was refused (wrong email or password, or a locked account)",
 }
 
 

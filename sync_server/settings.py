@@ -47,6 +47,8 @@ class Settings(BaseModel):
     sealing_key_path: Path
     max_batch_bytes: int = Field(default=MAX_BATCH_BYTES, ge=1024)
     max_bundle_bytes: int = Field(default=8 * MAX_BATCH_BYTES, ge=1024)
+    # staff session cookies are Secure over HTTPS; true also marks them Secure behind a proxy that speaks HTTP to us
+    secure_cookies: bool = False
     # the terminals page calls a terminal "behind" when it has not been seen for this long
     terminal_behind_hours: float = Field(default=24.0, gt=0)
 

@@ -8,8 +8,13 @@ from fastapi.responses import JSONResponse
 
 from sync_server.errors import (
     BadRequest,
+    CsrfRefused,
+    Forbidden,
+    NotSignedIn,
     RequestRefused,
     ServerError,
+    SignInRefused,
+    StaffInputError,
     TokenInvalid,
     TokenUsed,
     TooLarge,
@@ -27,6 +32,11 @@ STATUS: dict[type[ServerError], int] = {
     TokenUsed: 403,
     UnknownProcess: 404,
     TooLarge: 413,
+    NotSignedIn: 401,
+    Forbidden: 403,
+    CsrfRefused: 403,
+    SignInRefused: 401,
+    StaffInputError: 400,
 }
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Anomaly",
+    "AuditEntry",
     "Base",
     "Batch",
     "Device",
@@ -23,6 +24,8 @@ __all__ = [
     "RawRecord",
     "Seal",
     "SealMember",
+    "StaffSession",
+    "StaffUser",
 ]
 
 Stamp = DateTime(timezone=True)
@@ -158,3 +161,49 @@ class ManifestRow(Base):
     serial: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     raw: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class StaffUser(Base):
+    """A staff account. ``failed_count`` and ``locked_until`` carry the sign-in back-off."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    team: Mapped[str | None] = mapped_column(String(100))  # responders: the team whose feedback they answer
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id, PHC string
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    password_changed_at: Mapped[datetime] = mapped_column(Stamp)
+    disabled_at: Mapped[datetime | None] = mapped_column(Stamp)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(Stamp)
+
+
+class StaffSession(Base):
+    """A signed-in browser: only sha256 of the cookie's random token is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    last_used_at: Mapped[datetime] = mapped_column(Stamp)
+    expires_at: Mapped[datetime] = mapped_column(Stamp)  # absolute expiry
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditEntry(Base):
+    """One staff action. Append-only: triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(Stamp, index=True)
+    staff_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: the log outlives accounts
+    staff_email: Mapped[str | None] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(300))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    client_ip: Mapped[str | None] = mapped_column(String(64))
