@@ -1,0 +1,411 @@
+"""The Method of Equal Shares (MES) with Add1 completion, in exact arithmetic.
+
+Rule: Peters, Pierczyński, Skowron, "Proportional Participatory Budgeting with Additive
+Utilities" (NeurIPS 2021), Definition 4 (the Method of Equal Shares, there "Rule X").
+Every voter starts with an equal share ``b`` of money. In each round, for every project
+``c`` not yet bought, let ``rho_c`` be the smallest price per unit of utility such that
+its supporters can pay its cost, each paying ``min(money left, rho * u_i(c))``; buy the
+project with the smallest ``rho`` and charge its supporters; stop when no project is
+affordable by its supporters.
+
+Utilities: ``cost`` (a supporter of ``c`` gets utility ``cost(c)``; what equalshares.net
+and pabulib's ``equalshares`` use, there phrased as the highest "effective vote count"
+``cost / payment``) or ``approval`` (utility 1). With either, all supporters of a project
+have the same utility, so a round's price is one per-voter ``payment`` cap.
+
+Ties (equal ``rho``): lower cost, then more supporters (equalshares.net, as the shared
+data README says), then the project's position in the input (documented fallback: the
+published rules leave this case to chance).
+
+Add1 completion (equalshares.net, "Completion: Add1"): MES with the real budget often
+leaves money unspent, so the share per voter is raised one currency unit at a time and
+MES is run again. Starting point (equalshares.net): the first run uses the exact share
+``budget / n``, the next ``floor(budget / n) + 1``, then ``+ 2`` and so on (``ladder=
+"floor"``; pabutools' ``voter_budget_increment`` uses ``budget / n + k``: ``ladder=
+"exact"``). Stopping, the two variants cities use:
+
+- ``completion="add1"``: stop at the first outcome that is exhaustive (no candidate left
+  fits in the money the real budget has left), or keep the current outcome when the
+  next step's outcome would cost more than the real budget (equalshares.net, pabutools
+  ``exhaustion_by_budget_increase`` with ``exhaustive_stop=True``);
+- ``completion="add1_exhaustive"``: ignore exhaustiveness and go on raising the share
+  while the next step's outcome still fits the real budget (pabutools
+  ``exhaustive_stop=False``): the budget is exhausted as far as Add1 can.
+
+Both also stop once every candidate is bought. "Candidates" are the projects MES can buy:
+cost above zero and at least one supporter.
+
+Equal results, fewer runs: a run is done *parametrically* in the share ``b``. Every
+voter's money is an affine function ``alpha + beta * b`` (a voter who ran out has 0), so
+every comparison the run makes is a comparison of affine functions of ``b``; the run
+records the interval of ``b`` where every comparison goes the same way, and the Add1
+ladder jumps over all integer steps in that interval: they give the same outcome (the
+literal loop, one step at a time, is kept as ``jump=False`` and tested to agree).
+
+Arithmetic: Fractions throughout; numpy only gathers which kind of money (which affine
+budget) each supporter of a project holds, with integer counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from shared_models.tally._greedy import _check_projects
+from shared_models.tally._model import (
+    Add1Step,
+    Ballot,
+    Completion,
+    MesResult,
+    MesRound,
+    MesRun,
+    Project,
+    TallyError,
+    Utilities,
+)
+
+try:  # the same exact rationals, computed in C (gmpy2 comes with pabutools; optional)
+    from gmpy2 import mpq as _mpq
+
+    Q: Any = _mpq
+except ImportError:  # pragma: no cover - depends on the environment
+    Q = Fraction
+
+Ladder = Literal["floor", "exact"]
+ZERO = Q(0)
+ONE = Q(1)
+
+
+@dataclass
+class _Interval:
+    """The shares ``b`` (lo < b < hi, or equal where ``*_closed``) where a run stays the same."""
+
+    lo: Fraction | None = None
+    lo_closed: bool = True
+    hi: Fraction | None = None
+    hi_closed: bool = True
+
+    def keep(self, a: Fraction, c: Fraction, relation: str) -> None:
+        """Record that ``a * b + c`` relation 0 held (relation is ``<``, ``<=``, ``==``) at the current b."""
+        if a == 0:
+            return  # a constant: it held at the current b, so it holds everywhere
+        root = -c / a
+        if relation == "==":
+            self._above(root, True)
+            self._below(root, True)
+        elif a > 0:  # a * b + c < 0  <=>  b < root
+            self._below(root, relation == "<=")
+        else:
+            self._above(root, relation == "<=")
+
+    def _below(self, value: Fraction, closed: bool) -> None:
+        if self.hi is None or value < self.hi or (value == self.hi and not closed):
+            self.hi, self.hi_closed = value, closed
+
+    def _above(self, value: Fraction, closed: bool) -> None:
+        if self.lo is None or value > self.lo or (value == self.lo and not closed):
+            self.lo, self.lo_closed = value, closed
+
+    def last_step(self, start: Fraction, increment: int) -> Fraction:
+        """The largest ``start + k * increment`` (k >= 0) inside the interval (``start`` is inside)."""
+        if self.hi is None:
+            return start  # unbounded: the caller stops on "all candidates bought"
+        steps = int(math.floor((self.hi - start) / increment))
+        last = start + steps * increment
+        if last == self.hi and not self.hi_closed:
+            last -= increment
+        return max(last, start)
+
+
+class _Affine:
+    """Money ``alpha + beta * b`` with its value at the current ``b`` (kept for speed)."""
+
+    __slots__ = ("alpha", "beta", "value")
+
+    def __init__(self, alpha: Fraction, beta: Fraction, b: Fraction) -> None:
+        self.alpha = alpha
+        self.beta = beta
+        self.value = alpha + beta * b
+
+
+class _Election:
+    """The static part: projects, supporters as integer index arrays."""
+
+    def __init__(self, projects: Sequence[Project], ballots: Sequence[Ballot], budget: int, utilities: Utilities):
+        _check_projects(projects, budget)
+        if utilities not in ("cost", "approval"):
+            raise TallyError(f"unknown utilities {utilities!r}")
+        self.projects = list(projects)
+        self.budget = budget
+        self.utilities = utilities
+        self.n = len(ballots)
+        if self.n == 0:
+            raise TallyError("Equal Shares needs at least one ballot")
+        index = {p.id: i for i, p in enumerate(self.projects)}
+        members: list[list[int]] = [[] for _ in self.projects]
+        for voter, ballot in enumerate(ballots):
+            for project_id in ballot:
+                if project_id not in index:
+                    raise TallyError(f"a ballot approves unknown project {project_id!r}")
+                members[index[project_id]].append(voter)
+        self.supporters: list[npt.NDArray[np.int32]] = [np.array(m, dtype=np.int32) for m in members]
+        self.counts = [len(m) for m in members]
+        self.candidates = [i for i, p in enumerate(self.projects) if p.cost > 0 and self.counts[i] > 0]
+
+    def tie_key(self, i: int) -> tuple[int, int, int]:
+        return (self.projects[i].cost, -self.counts[i], i)
+
+    def rho(self, i: int, payment: Fraction) -> Fraction:
+        return payment / self.projects[i].cost if self.utilities == "cost" else payment
+
+    def exhaustive(self, chosen: Sequence[int]) -> bool:
+        left = self.budget - sum(self.projects[i].cost for i in chosen)
+        taken = set(chosen)
+        return all(self.projects[i].cost > left for i in self.candidates if i not in taken)
+
+
+def _run(election: _Election, b: Fraction, interval: _Interval | None = None, *, audit: bool = True) -> MesRun:
+    """One MES run with share ``b``; narrows ``interval`` to the shares that give the same choices.
+
+    Money comes in kinds, each an affine function ``alpha + beta * b``; every voter holds one
+    kind (``voter_kind``). A project's price ``rho`` is then affine in ``b`` as well, so each
+    comparison below is "an affine function of b is <0, <=0 or ==0", which ``interval`` keeps.
+    """
+    projects = election.projects
+    kinds: list[tuple[Fraction, Fraction]] = [(ZERO, ONE)]
+    values: list[Fraction] = [b]
+    kind_of: dict[tuple[Fraction, Fraction], int] = {(ZERO, ONE): 0}
+    voter_kind = np.zeros(election.n, dtype=np.int32)
+    # rho of each remaining candidate as (alpha, beta): exact when evaluated this round, a lower
+    # bound otherwise (voters only lose money, so rho only grows). Start: everyone pays cost/count.
+    bound: dict[int, tuple[Fraction, Fraction]] = {
+        i: (election.rho(i, Q(projects[i].cost, election.counts[i])), ZERO) for i in election.candidates
+    }
+    chosen: list[int] = []
+    rounds: list[MesRound] = []
+
+    def keep(a: Fraction, c: Fraction, relation: str) -> None:
+        if interval is not None:
+            interval.keep(a, c, relation)
+
+    def value(f: tuple[Fraction, Fraction]) -> Fraction:
+        return f[0] + f[1] * b
+
+    while bound:
+        order = sorted(bound, key=lambda j: (value(bound[j]), election.tie_key(j)))
+        best: tuple[Fraction, tuple[int, int, int]] | None = None
+        best_pick: tuple[int, Fraction, Fraction, set[int], int] | None = None
+        for i in order:
+            tie = election.tie_key(i)
+            if best is not None and (value(bound[i]), tie) > best:
+                break  # neither i nor any later one can win: checked for the interval below
+            price = _price(election, i, voter_kind, kinds, values, b, keep)
+            if price is None:
+                del bound[i]
+                continue
+            pay_a, pay_b, exhausted, broke = price
+            rho = (election.rho(i, pay_a), election.rho(i, pay_b))
+            bound[i] = rho
+            if best is None or (value(rho), tie) < best:
+                best = (value(rho), tie)
+                best_pick = (i, pay_a, pay_b, exhausted, broke)
+        if best_pick is None:
+            break
+        winner, pay_a, pay_b, exhausted, broke = best_pick
+        win_rho = bound.pop(winner)
+        for j, rho_j in bound.items():  # the winner beats every other remaining project
+            gap_a, gap_b = rho_j[0] - win_rho[0], rho_j[1] - win_rho[1]
+            keep(-gap_b, -gap_a, "==" if gap_a + gap_b * b == 0 else "<")
+        chosen.append(winner)
+        payment = pay_a + pay_b * b
+        _charge(election, winner, voter_kind, kinds, values, kind_of, (pay_a, pay_b), exhausted, b)
+        if audit:
+            held = np.bincount(voter_kind, minlength=len(kinds))
+            money_left = sum((values[k] * int(m) for k, m in enumerate(held) if m), ZERO)
+            rounds.append(
+                MesRound(
+                    project=projects[winner].id,
+                    cost=projects[winner].cost,
+                    supporters=election.counts[winner],
+                    payment=Fraction(payment),
+                    rho=Fraction(election.rho(winner, payment)),
+                    exhausted=broke,
+                    money_left=Fraction(money_left),
+                )
+            )
+    return MesRun(
+        voter_budget=Fraction(b),
+        selected=tuple(projects[i].id for i in chosen),
+        rounds=tuple(rounds),
+        spent=sum(projects[i].cost for i in chosen),
+        exhaustive=election.exhaustive(chosen),
+    )
+
+
+def _price(
+    election: _Election,
+    i: int,
+    voter_kind: npt.NDArray[np.int32],
+    kinds: list[tuple[Fraction, Fraction]],
+    values: list[Fraction],
+    b: Fraction,
+    keep: Callable[[Fraction, Fraction, str], None],
+) -> tuple[Fraction, Fraction, set[int], int] | None:
+    """The per-supporter payment cap of project ``i`` as ``(alpha, beta)``, the kinds of money
+    that pay all they have and how many voters hold them; ``None`` when its supporters cannot afford it (then they never can)."""
+    held = np.bincount(voter_kind[election.supporters[i]])
+    groups = [(int(k), int(held[k])) for k in np.flatnonzero(held)]
+    cost = election.projects[i].cost
+    have_a = sum((kinds[k][0] * m for k, m in groups), ZERO)
+    have_b = sum((kinds[k][1] * m for k, m in groups), ZERO)
+    if have_a + have_b * b < cost:
+        keep(have_b, have_a - cost, "<")
+        return None
+    keep(-have_b, cost - have_a, "<=")
+    # The poorest pay all they have while that is below an equal split of what is left.
+    groups.sort(key=lambda g: values[g[0]])
+    rest_a, rest_b, payers, broke = Q(cost), ZERO, election.counts[i], 0
+    exhausted: set[int] = set()
+    for k, m in groups:
+        if rest_a + rest_b * b <= values[k] * payers:
+            break
+        exhausted.add(k)
+        broke += m
+        rest_a -= kinds[k][0] * m
+        rest_b -= kinds[k][1] * m
+        payers -= m
+    pay_a, pay_b = rest_a / payers, rest_b / payers
+    # Characterise the split, not the scan: exhausted kinds hold less than the payment, the others at least it.
+    for k, _ in groups:
+        gap_a, gap_b = kinds[k][0] - pay_a, kinds[k][1] - pay_b
+        if k in exhausted:
+            keep(gap_b, gap_a, "<")
+        else:
+            keep(-gap_b, -gap_a, "<=")
+    return pay_a, pay_b, exhausted, broke
+
+
+def _charge(
+    election: _Election,
+    i: int,
+    voter_kind: npt.NDArray[np.int32],
+    kinds: list[tuple[Fraction, Fraction]],
+    values: list[Fraction],
+    kind_of: dict[tuple[Fraction, Fraction], int],
+    pay: tuple[Fraction, Fraction],
+    exhausted: set[int],
+    b: Fraction,
+) -> None:
+    """Each supporter of ``i`` pays the cap, or all they have (their kind is in ``exhausted``)."""
+    supporters = election.supporters[i]
+    present, where = np.unique(voter_kind[supporters], return_inverse=True)
+    new = np.empty(len(present), dtype=np.int32)
+    for slot, k in enumerate(present.tolist()):
+        after = (ZERO, ZERO) if k in exhausted else (kinds[k][0] - pay[0], kinds[k][1] - pay[1])
+        if after not in kind_of:
+            kind_of[after] = len(kinds)
+            kinds.append(after)
+            values.append(after[0] + after[1] * b)
+        new[slot] = kind_of[after]
+    voter_kind[supporters] = new[where]
+
+
+def _greedy_fill(election: _Election, chosen: Sequence[str]) -> tuple[str, ...]:
+    """Projects a greedy pass by votes adds to ``chosen`` within the real budget (ties as greedy)."""
+    left = election.budget - sum(p.cost for p in election.projects if p.id in chosen)
+    added: list[str] = []
+    order = sorted(range(len(election.projects)), key=lambda i: (-election.counts[i], *election.tie_key(i)))
+    for i in order:
+        project = election.projects[i]
+        if project.id not in chosen and election.counts[i] > 0 and project.cost <= left:
+            added.append(project.id)
+            left -= project.cost
+    return tuple(added)
+
+
+def tally_equal_shares(
+    projects: Sequence[Project],
+    ballots: Sequence[Ballot],
+    budget: int,
+    *,
+    completion: Completion | None = "add1",
+    utilities: Utilities = "cost",
+    increment: int = 1,
+    ladder: Ladder = "floor",
+    greedy_completion: bool = False,
+    jump: bool = True,
+) -> MesResult:
+    """Count with the Method of Equal Shares (see the module docstring for every option).
+
+    ``ballots`` are approval ballots (collections of project ids). ``increment`` is the
+    Add1 step per voter in currency units. ``greedy_completion`` adds, after MES (and Add1),
+    the projects a greedy pass by votes still fits in the real budget.
+    """
+    if completion not in (None, "add1", "add1_exhaustive"):
+        raise TallyError(f"unknown completion {completion!r}")
+    if ladder not in ("floor", "exact"):
+        raise TallyError(f"unknown Add1 ladder {ladder!r}")
+    if isinstance(increment, bool) or not isinstance(increment, int) or increment <= 0:
+        raise TallyError("the Add1 increment must be a positive integer")
+    if any(isinstance(ballot, dict) for ballot in ballots):
+        raise TallyError("Equal Shares counts approval ballots, not points")
+    election = _Election(projects, ballots, budget, utilities)
+    share = Q(budget, election.n)
+    kept = _run(election, share)
+    steps: list[Add1Step] = []
+    if completion is not None:
+        kept, steps = _add1(election, kept, completion, increment, ladder, jump)
+    added = _greedy_fill(election, kept.selected) if greedy_completion else ()
+    costs = {p.id: p.cost for p in projects}
+    return MesResult(
+        budget=budget,
+        voters=election.n,
+        utilities=utilities,
+        completion=completion,
+        selected=kept.selected + added,
+        run=kept,
+        add1_steps=tuple(steps),
+        greedy_added=added,
+        spent=kept.spent + sum(costs[p] for p in added),
+    )
+
+
+def _add1(
+    election: _Election, first: MesRun, completion: Completion, increment: int, ladder: Ladder, jump: bool
+) -> tuple[MesRun, list[Add1Step]]:
+    """Raise the share per voter until the stopping rule of ``completion`` says stop.
+
+    Returns the kept run (recomputed with its audit rounds) and the steps tried; with
+    ``jump`` one step stands for every share of its interval (same outcome throughout).
+    """
+    everything = len(election.candidates)
+    steps = [Add1Step(first.voter_budget, first.voter_budget, first.selected, first.spent, first.exhaustive)]
+    kept: MesRun | None = None  # None: the first run (already audited)
+    current = first
+    share = Q(first.voter_budget.numerator, first.voter_budget.denominator)
+    b = Q(int(math.floor(share))) + increment if ladder == "floor" else share + increment
+    while not (len(current.selected) == everything or (completion == "add1" and current.exhaustive)):
+        interval = _Interval() if jump else None
+        run = _run(election, b, interval, audit=False)
+        last = interval.last_step(b, increment) if interval is not None else b
+        steps.append(Add1Step(Fraction(b), Fraction(last), run.selected, run.spent, run.exhaustive))
+        if run.spent > election.budget:
+            break
+        if completion == "add1" and run.exhaustive:
+            kept = current = run  # the literal loop stops at the first share of this step
+            break
+        kept = current = _replace_share(run, last)
+        if interval is not None and interval.hi is None:
+            break  # the same outcome for every larger share
+        b = last + increment
+    return (first if kept is None else _run(election, Q(kept.voter_budget.numerator, kept.voter_budget.denominator))), steps
+
+
+def _replace_share(run: MesRun, share: Fraction) -> MesRun:
+    return MesRun(Fraction(share), run.selected, run.rounds, run.spent, run.exhaustive)
