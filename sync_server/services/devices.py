@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,14 +31,19 @@ def device_info(device: Device) -> dict[str, Any]:
     }
 
 
-def revoke(session: Session, *, device_id: str) -> dict[str, Any]:
-    """Revoke a terminal: its later records are quarantined (``device_revoked``). Idempotent."""
+def revoke(session: Session, *, device_id: str, audit: Callable[[Session, bool], None] | None = None) -> dict[str, Any]:
+    """Revoke a terminal: its later records are quarantined (``device_revoked``). Idempotent.
+
+    ``audit(session, newly_revoked)`` (the staff pages' audit row) runs inside the same transaction."""
     with session.begin():
         device = repo.lock_device(session, device_id=device_id)
         if device is None:
             raise UnknownDevice(f"no terminal {device_id} is enrolled on this server")
-        if device.revoked_at is None:
+        newly = device.revoked_at is None
+        if newly:
             device.revoked_at = datetime.now(UTC)
+        if audit is not None:
+            audit(session, newly)
         info = device_info(device)
     log_event("device.revoked", device=device_id)
     return info

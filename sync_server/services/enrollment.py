@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,11 +29,21 @@ class Enrollment:
     manifest: str  # the newest signed manifest, exact bytes as text
 
 
-def issue_token(session: Session, keys: ServerKeys, *, name: str, place: str | None) -> str:
-    """A new single-use token; only its hash is stored."""
+def issue_token(
+    session: Session,
+    keys: ServerKeys,
+    *,
+    name: str,
+    place: str | None,
+    audit: Callable[[Session], None] | None = None,
+) -> str:
+    """A new single-use token; only its hash is stored. ``audit`` (the staff pages' audit row)
+    runs inside the same transaction, so the token and its audit entry are stored together."""
     token = make_enrollment_token(keys.signing)
     with session.begin():
         session.add(EnrollmentToken(token_hash=token_hash(token), name=name, place=place, created_at=datetime.now(UTC)))
+        if audit is not None:
+            audit(session)
     log_event("token.created", name=name, place=place)
     return token
 
