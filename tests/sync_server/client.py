@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -14,6 +14,7 @@ from sync_server.admin import create_enrollment_token
 from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.db.models import Device, Quarantine, RawRecord, Seal
 from sync_server.settings import Settings
+from tests.sync_server.staff import make_staff, session_cookies
 from tests.sync_server.terminal import FakeTerminal, body_of
 
 PUSH = "/api/v1/push"
@@ -23,6 +24,7 @@ PUSH = "/api/v1/push"
 class Client:
     url: str
     settings: Settings
+    operator: dict[str, str] | None = field(default=None, repr=False)
 
     def enroll(self, terminal: FakeTerminal | None = None, *, name: str = "Kallio library 1") -> FakeTerminal:
         terminal = terminal or FakeTerminal()
@@ -46,8 +48,14 @@ class Client:
         return result
 
     def post_bundle(self, data: bytes) -> httpx.Response:
+        """POST a bundle as a signed-in operator (bundles need ``terminals.manage``)."""
+        if self.operator is None:
+            self.operator = session_cookies(self.url, make_staff(self.settings, role="operator"))
         return httpx.post(
-            f"{self.url}/api/v1/bundles", content=data, headers={"Content-Type": "application/octet-stream"}
+            f"{self.url}/api/v1/bundles",
+            content=data,
+            headers={"Content-Type": "application/octet-stream"},
+            cookies=self.operator,
         )
 
     def query(self, statement: Any) -> list[Any]:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -16,10 +17,13 @@ from sync_server.settings import Settings
 
 
 @contextmanager
-def server_thread(settings: Settings) -> Iterator[str]:
-    """uvicorn serving ``create_app(settings)`` in a thread on a free loopback port; yields its URL."""
+def server_thread(settings: Settings, **app_options: Any) -> Iterator[str]:
+    """uvicorn serving ``create_app(settings, **app_options)`` (e.g. ``clock=``) in a thread on a free
+    loopback port; yields its URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="none")
+    config = uvicorn.Config(
+        create_app(settings, **app_options), host="127.0.0.1", port=port, log_level="warning", ws="none"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
