@@ -58,6 +58,7 @@ __all__ = [
     "ClockDep",
     "FormDep",
     "OptionalStaffDep",
+    "SameOriginDep",
     "StaffDep",
     "client_ip",
     "csrf_token",

@@ -166,7 +166,7 @@ def test_cookies_are_secure_when_the_settings_say_so(settings: Settings, clock: 
     from tests.sync_server.servers import server_thread
 
     email = make_staff(settings, role="viewer")
-    with server_thread(settings.model_copy(update={"secure_cookies": True}), clock=clock) as url:
-        with httpx.Client(base_url=url) as client:
-            answer = sign_in_answer(client, email)
+    secure = settings.model_copy(update={"secure_cookies": True})
+    with server_thread(secure, clock=clock) as url, httpx.Client(base_url=url) as client:
+        answer = sign_in_answer(client, email)
     assert "Secure" in answer.headers["set-cookie"]
