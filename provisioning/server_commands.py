@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from provisioning.output import console, guarded, print_json
+from provisioning.output import console, fail, guarded, print_json
 
 app = typer.Typer(help="Run and administer the central sync server.", no_args_is_help=True)
 
@@ -150,3 +151,78 @@ def stats(directory: DirArg, as_json: JsonOpt = False) -> None:
             "yes" if device.get("revoked") else "no",
         )
     console.print(devices)
+
+
+user_app = typer.Typer(help="Staff accounts for the staff pages.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+EmailOpt = Annotated[str, typer.Option("--email", help="The staff member's email (their sign-in name).")]
+StdinOpt = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin (for scripts).")
+]
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            fail("no password on stdin")
+        return password
+    first = typer.prompt("Password (at least 12 characters)", hide_input=True)
+    if typer.prompt("The same password again", hide_input=True) != first:
+        fail("the two passwords differ; nothing was changed")
+    return str(first)
+
+
+@user_app.command("add")
+@guarded
+def user_add(
+    directory: DirArg,
+    email: EmailOpt,
+    role: Annotated[
+        str,
+        typer.Option("--role", help="admin, operator, process_owner, moderator, responder or viewer."),
+    ],
+    name: Annotated[str | None, typer.Option("--name", help="The name shown on the staff pages.")] = None,
+    team: Annotated[str | None, typer.Option("--team", help="Responders: the team whose feedback they answer.")] = None,
+    password_stdin: StdinOpt = False,
+) -> None:
+    """Create a staff account (the first admin, for instance); prints its id last."""
+    from sync_server.admin import add_staff_user
+
+    settings = _settings(directory)
+    password = _password(password_stdin)
+    user_id = add_staff_user(settings, email=email, role=role, password=password, name=name, team=team)
+    console.print(f"Staff account {email.strip().lower()} ({role}) added; its id:")
+    print(user_id)
+
+
+@user_app.command("list")
+@guarded
+def user_list(directory: DirArg, as_json: JsonOpt = False) -> None:
+    """The staff accounts with their roles."""
+    from rich.table import Table
+
+    from sync_server.admin import list_staff_users
+
+    users = list_staff_users(_settings(directory))
+    if as_json:
+        print_json(users)
+        return
+    table = Table("id", "email", "name", "role", "team", "locked until", title="Staff accounts")
+    for user in users:
+        table.add_row(
+            str(user["id"]), user["email"], user["name"], user["role"], user["team"] or "", user["locked_until"] or ""
+        )
+    console.print(table)
+
+
+@user_app.command("passwd")
+@guarded
+def user_passwd(directory: DirArg, email: EmailOpt, password_stdin: StdinOpt = False) -> None:
+    """Set a staff member's password (also unlocks the account and signs out their browsers)."""
+    from sync_server.admin import set_staff_password
+
+    settings = _settings(directory)
+    set_staff_password(settings, email=email, password=_password(password_stdin))
+    console.print(f"The password of {email.strip().lower()} was changed; their browsers were signed out.")

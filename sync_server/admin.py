@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,16 @@ from sync_server.services.report import IngestReport
 from sync_server.settings import SETTINGS_FILE, Settings
 
 __all__ = [
+    "add_staff_user",
     "collect_stats",
     "create_enrollment_token",
     "import_bundle",
     "init_data_dir",
+    "list_staff_users",
     "load_settings",
     "revoke_device",
     "serve",
+    "set_staff_password",
 ]
 
 
@@ -89,6 +93,35 @@ def import_bundle(settings: Settings, data: bytes, *, source: str) -> IngestRepo
     """Import a USB bundle through the same ingest as HTTP pushes."""
     with _sessions(settings) as session:
         return bundles.import_bundle(session, data=data, source=source)
+
+
+def add_staff_user(
+    settings: Settings, *, email: str, role: str, password: str, name: str | None = None, team: str | None = None
+) -> int:
+    """Create a staff account (the first admin, typically); returns its id. Audited as the command line."""
+    from sync_server.services.staff import add_user
+
+    with _sessions(settings) as session:
+        return add_user(session, email=email, role=role, password=password, name=name, team=team, now=_now())
+
+
+def list_staff_users(settings: Settings) -> list[dict[str, Any]]:
+    from sync_server.services.staff import list_users
+
+    with _sessions(settings) as session:
+        return list_users(session)
+
+
+def set_staff_password(settings: Settings, *, email: str, password: str) -> int:
+    """Set a staff member's password (no current password needed: whoever runs this holds the data folder)."""
+    from sync_server.services.staff import set_password
+
+    with _sessions(settings) as session:
+        return set_password(session, email=email, password=password, now=_now())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def collect_stats(settings: Settings) -> dict[str, Any]:

@@ -23,11 +23,12 @@ def osallistu(*args: str, check: bool = True) -> subprocess.CompletedProcess[str
     return result
 
 
-def command_names() -> list[str]:
-    names = [f"osallistu {c.name}" for c in app.registered_commands]
-    for group in app.registered_groups:
+def command_names(typer_app: typer.Typer = app, prefix: str = "osallistu") -> list[str]:
+    """Every command, with the groups inside groups (``osallistu server user add``)."""
+    names = [f"{prefix} {c.name}" for c in typer_app.registered_commands]
+    for group in typer_app.registered_groups:
         assert isinstance(group.typer_instance, typer.Typer)
-        names += [f"osallistu {group.name} {c.name}" for c in group.typer_instance.registered_commands]
+        names += command_names(group.typer_instance, f"{prefix} {group.name}")
     return names
 
 
