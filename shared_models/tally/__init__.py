@@ -21,8 +21,10 @@ from shared_models.tally._model import (
     TallyError,
     UnknownRule,
 )
+from shared_models.tally._rules import RULES, pb_inputs, tally_by_rule, tally_pb
 
 __all__ = [
+    "RULES",
     "Add1Step",
     "Ballot",
     "GreedyResult",
@@ -34,7 +36,10 @@ __all__ = [
     "TallyError",
     "UnknownRule",
     "greedy_ranking",
+    "pb_inputs",
     "project_scores",
+    "tally_by_rule",
     "tally_equal_shares",
     "tally_greedy",
+    "tally_pb",
 ]

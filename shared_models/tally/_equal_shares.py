@@ -48,7 +48,6 @@ budget) each supporter of a project holds, with integer counts.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -80,6 +79,10 @@ except ImportError:  # pragma: no cover - depends on the environment
 Ladder = Literal["floor", "exact"]
 ZERO = Q(0)
 ONE = Q(1)
+
+
+def _floor(value: Any) -> int:
+    return int(value.numerator // value.denominator)
 
 
 @dataclass
@@ -116,22 +119,11 @@ class _Interval:
         """The largest ``start + k * increment`` (k >= 0) inside the interval (``start`` is inside)."""
         if self.hi is None:
             return start  # unbounded: the caller stops on "all candidates bought"
-        steps = int(math.floor((self.hi - start) / increment))
+        steps = _floor((self.hi - start) / increment)
         last = start + steps * increment
         if last == self.hi and not self.hi_closed:
             last -= increment
-        return max(last, start)
-
-
-class _Affine:
-    """Money ``alpha + beta * b`` with its value at the current ``b`` (kept for speed)."""
-
-    __slots__ = ("alpha", "beta", "value")
-
-    def __init__(self, alpha: Fraction, beta: Fraction, b: Fraction) -> None:
-        self.alpha = alpha
-        self.beta = beta
-        self.value = alpha + beta * b
+        return last if last > start else start
 
 
 class _Election:
@@ -178,9 +170,12 @@ def _run(election: _Election, b: Fraction, interval: _Interval | None = None, *,
     comparison below is "an affine function of b is <0, <=0 or ==0", which ``interval`` keeps.
     """
     projects = election.projects
-    kinds: list[tuple[Fraction, Fraction]] = [(ZERO, ONE)]
+    # Without an interval to keep, money need not be affine in b: (b, 0) is plain value b.
+    start = (ZERO, ONE) if interval is not None else (b, ZERO)
+    kinds: list[tuple[Fraction, Fraction]] = [start]
     values: list[Fraction] = [b]
-    kind_of: dict[tuple[Fraction, Fraction], int] = {(ZERO, ONE): 0}
+    values_f: list[float] = [float(b)]  # each value correctly rounded, to order kinds quickly
+    floats = np.array(values_f)
     voter_kind = np.zeros(election.n, dtype=np.int32)
     # rho of each remaining candidate as (alpha, beta): exact when evaluated this round, a lower
     # bound otherwise (voters only lose money, so rho only grows). Start: everyone pays cost/count.
@@ -205,7 +200,7 @@ def _run(election: _Election, b: Fraction, interval: _Interval | None = None, *,
             tie = election.tie_key(i)
             if best is not None and (value(bound[i]), tie) > best:
                 break  # neither i nor any later one can win: checked for the interval below
-            price = _price(election, i, voter_kind, kinds, values, b, keep)
+            price = _price(election, i, voter_kind, kinds, values, floats, b, keep, interval)
             if price is None:
                 del bound[i]
                 continue
@@ -219,12 +214,13 @@ def _run(election: _Election, b: Fraction, interval: _Interval | None = None, *,
             break
         winner, pay_a, pay_b, exhausted, broke = best_pick
         win_rho = bound.pop(winner)
-        for j, rho_j in bound.items():  # the winner beats every other remaining project
+        for rho_j in bound.values():  # the winner beats every other remaining project
             gap_a, gap_b = rho_j[0] - win_rho[0], rho_j[1] - win_rho[1]
             keep(-gap_b, -gap_a, "==" if gap_a + gap_b * b == 0 else "<")
         chosen.append(winner)
         payment = pay_a + pay_b * b
-        _charge(election, winner, voter_kind, kinds, values, kind_of, (pay_a, pay_b), exhausted, b)
+        _charge(election, winner, voter_kind, kinds, values, values_f, (pay_a, pay_b), exhausted, b)
+        floats = np.array(values_f)
         if audit:
             held = np.bincount(voter_kind, minlength=len(kinds))
             money_left = sum((values[k] * int(m) for k, m in enumerate(held) if m), ZERO)
@@ -254,22 +250,33 @@ def _price(
     voter_kind: npt.NDArray[np.int32],
     kinds: list[tuple[Fraction, Fraction]],
     values: list[Fraction],
+    floats: npt.NDArray[np.float64],
     b: Fraction,
     keep: Callable[[Fraction, Fraction, str], None],
+    interval_kept: _Interval | None,
 ) -> tuple[Fraction, Fraction, set[int], int] | None:
     """The per-supporter payment cap of project ``i`` as ``(alpha, beta)``, the kinds of money
-    that pay all they have and how many voters hold them; ``None`` when its supporters cannot afford it (then they never can)."""
+    that pay all they have and how many voters hold them; ``None`` when its supporters cannot
+    afford it (then they never can: money only goes down)."""
     held = np.bincount(voter_kind[election.supporters[i]])
-    groups = [(int(k), int(held[k])) for k in np.flatnonzero(held)]
+    present = np.flatnonzero(held)
+    counts = held[present]
+    approx = floats[present]
+    if interval_kept is None:
+        # Certainly unaffordable? float(x) is x correctly rounded, and the sum's rounding error is
+        # below (terms + 4) * 2**-52 * sum of |terms|: only a clear shortfall is taken from floats.
+        weighted = approx * counts
+        total = float(weighted.sum())
+        if total + (len(weighted) + 4) * 2.0**-52 * float(np.abs(weighted).sum()) < election.projects[i].cost:
+            return None
+    # Poorest first. Floats order the kinds: fl(x) < fl(y) implies x < y (rounding is monotone);
+    # kinds whose floats are equal are ordered by exact value, so no decision rests on a float.
+    order = np.argsort(approx, kind="stable")
+    groups = list(zip(present[order].tolist(), counts[order].tolist(), strict=True))
+    sorted_f = approx[order]
+    if np.any(sorted_f[1:] == sorted_f[:-1]):
+        groups.sort(key=lambda g: (floats[g[0]], values[g[0]]))
     cost = election.projects[i].cost
-    have_a = sum((kinds[k][0] * m for k, m in groups), ZERO)
-    have_b = sum((kinds[k][1] * m for k, m in groups), ZERO)
-    if have_a + have_b * b < cost:
-        keep(have_b, have_a - cost, "<")
-        return None
-    keep(-have_b, cost - have_a, "<=")
-    # The poorest pay all they have while that is below an equal split of what is left.
-    groups.sort(key=lambda g: values[g[0]])
     rest_a, rest_b, payers, broke = Q(cost), ZERO, election.counts[i], 0
     exhausted: set[int] = set()
     for k, m in groups:
@@ -280,7 +287,12 @@ def _price(
         rest_a -= kinds[k][0] * m
         rest_b -= kinds[k][1] * m
         payers -= m
+    if payers == 0:  # everybody pays all they have and the cost is still not covered
+        keep(-rest_b, -rest_a, "<")
+        return None
     pay_a, pay_b = rest_a / payers, rest_b / payers
+    if interval_kept is None:
+        return pay_a, pay_b, exhausted, broke
     # Characterise the split, not the scan: exhausted kinds hold less than the payment, the others at least it.
     for k, _ in groups:
         gap_a, gap_b = kinds[k][0] - pay_a, kinds[k][1] - pay_b
@@ -297,23 +309,31 @@ def _charge(
     voter_kind: npt.NDArray[np.int32],
     kinds: list[tuple[Fraction, Fraction]],
     values: list[Fraction],
-    kind_of: dict[tuple[Fraction, Fraction], int],
+    values_f: list[float],
     pay: tuple[Fraction, Fraction],
     exhausted: set[int],
     b: Fraction,
 ) -> None:
     """Each supporter of ``i`` pays the cap, or all they have (their kind is in ``exhausted``)."""
     supporters = election.supporters[i]
-    present, where = np.unique(voter_kind[supporters], return_inverse=True)
-    new = np.empty(len(present), dtype=np.int32)
-    for slot, k in enumerate(present.tolist()):
-        after = (ZERO, ZERO) if k in exhausted else (kinds[k][0] - pay[0], kinds[k][1] - pay[1])
-        if after not in kind_of:
-            kind_of[after] = len(kinds)
-            kinds.append(after)
-            values.append(after[0] + after[1] * b)
-        new[slot] = kind_of[after]
-    voter_kind[supporters] = new[where]
+    held_kinds = voter_kind[supporters]
+    new = np.zeros(len(kinds), dtype=np.int32)
+    # Kinds hold distinct money, so after paying the same amount they stay distinct: only
+    # "nothing left" is shared. Kind 1 is that (made on the first charge).
+    if len(kinds) == 1:
+        kinds.append((ZERO, ZERO))
+        values.append(ZERO)
+        values_f.append(0.0)
+    for k in np.flatnonzero(np.bincount(held_kinds)).tolist():
+        if k in exhausted or k == 1:
+            new[k] = 1
+            continue
+        after = (kinds[k][0] - pay[0], kinds[k][1] - pay[1])
+        new[k] = len(kinds)
+        kinds.append(after)
+        values.append(after[0] + after[1] * b)
+        values_f.append(float(values[-1]))
+    voter_kind[supporters] = new[held_kinds]
 
 
 def _greedy_fill(election: _Election, chosen: Sequence[str]) -> tuple[str, ...]:
@@ -389,11 +409,16 @@ def _add1(
     kept: MesRun | None = None  # None: the first run (already audited)
     current = first
     share = Q(first.voter_budget.numerator, first.voter_budget.denominator)
-    b = Q(int(math.floor(share))) + increment if ladder == "floor" else share + increment
+    b = Q(_floor(share)) + increment if ladder == "floor" else share + increment
+    backoff = skip = 0  # runs without an interval after jumps that did not pay (intervals cost time)
     while not (len(current.selected) == everything or (completion == "add1" and current.exhaustive)):
-        interval = _Interval() if jump else None
+        interval = _Interval() if jump and skip == 0 else None
+        skip = max(skip - 1, 0)
         run = _run(election, b, interval, audit=False)
         last = interval.last_step(b, increment) if interval is not None else b
+        if interval is not None:
+            backoff = 0 if last > b else min(2 * backoff + 1, 16)
+            skip = backoff
         steps.append(Add1Step(Fraction(b), Fraction(last), run.selected, run.spent, run.exhaustive))
         if run.spent > election.budget:
             break
@@ -404,7 +429,9 @@ def _add1(
         if interval is not None and interval.hi is None:
             break  # the same outcome for every larger share
         b = last + increment
-    return (first if kept is None else _run(election, Q(kept.voter_budget.numerator, kept.voter_budget.denominator))), steps
+    return (
+        first if kept is None else _run(election, Q(kept.voter_budget.numerator, kept.voter_budget.denominator))
+    ), steps
 
 
 def _replace_share(run: MesRun, share: Fraction) -> MesRun:
