@@ -42,8 +42,16 @@ records the interval of ``b`` where every comparison goes the same way, and the 
 ladder jumps over all integer steps in that interval: they give the same outcome (the
 literal loop, one step at a time, is kept as ``jump=False`` and tested to agree).
 
-Arithmetic: Fractions throughout; numpy only gathers which kind of money (which affine
-budget) each supporter of a project holds, with integer counts.
+Arithmetic: exact rationals throughout (``fractions.Fraction``, or gmpy2's ``mpq``, the
+same numbers computed in C, when gmpy2 is installed; results are always Fractions).
+numpy gathers which kind of money each supporter of a project holds (integer counts).
+Floats only speed up what exact arithmetic then decides: kinds are ordered by their
+correctly rounded values, and since rounding is monotone, ``fl(x) < fl(y)`` implies
+``x < y``; kinds whose floats are equal are ordered exactly. A project is dropped as
+unaffordable from floats only when the float sum of its supporters' money plus a
+rigorous bound on the rounding error is still below its cost; otherwise the exact scan
+decides. So every decision is the one exact arithmetic makes (and the property tests
+compare with pabutools, which computes with exact rationals).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal, TypeAlias
@@ -132,8 +132,3 @@ class MesResult:
     add1_steps: tuple[Add1Step, ...]  # empty without completion; the last one may be the overspending step
     greedy_added: tuple[str, ...]  # projects a final greedy completion added (in ``selected`` too)
     spent: int
-
-
-def approval_sets(ballots: Sequence[Ballot]) -> list[frozenset[str]]:
-    """Approval ballots as sets (a cumulative ballot counts as approving its projects)."""
-    return [frozenset(ballot) for ballot in ballots]
