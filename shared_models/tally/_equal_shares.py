@@ -430,7 +430,7 @@ def _add1(
         steps.append(Add1Step(Fraction(b), Fraction(last), run.selected, run.spent, run.exhaustive))
         if run.spent > election.budget:
             break
-        if completion == "add1" and run.exhaustive:
+        if len(run.selected) == everything or (completion == "add1" and run.exhaustive):
             kept = current = run  # the literal loop stops at the first share of this step
             break
         kept = current = _replace_share(run, last)
