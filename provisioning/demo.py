@@ -7,6 +7,7 @@ lives in one temporary folder that is removed at the end unless ``--keep``.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import signal
 import socket
@@ -24,6 +25,7 @@ from provisioning.output import console, fail
 
 DEMO_PIN = "1234"
 DEMO_PROCESS = "demo"
+DEMO_ADMIN = "admin@demo.invalid"
 
 
 def free_port() -> int:
@@ -83,7 +85,7 @@ def running_server(
 
 def run_demo(*, window: bool, drill: int, keep: bool, port: int | None) -> None:
     from kiosk.enroll import enroll_terminal
-    from sync_server.admin import create_enrollment_token, init_data_dir, load_settings
+    from sync_server.admin import add_staff_user, create_enrollment_token, init_data_dir, load_settings
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up the throwaway folder on TERM too
     root = Path(tempfile.mkdtemp(prefix="osallistu-demo-"))
@@ -91,8 +93,15 @@ def run_demo(*, window: bool, drill: int, keep: bool, port: int | None) -> None:
     try:
         init_data_dir(server_dir, demo=True)
         console.print(f"Demo server data: {server_dir}")
+        staff_password = secrets.token_urlsafe(12)
+        add_staff_user(
+            load_settings(server_dir), email=DEMO_ADMIN, role="admin", password=staff_password, name="Demo admin"
+        )
         with running_server(server_dir, port, log=root / "server.log") as url:
             console.print(f"Server running at [bold]{url}[/bold] (API docs at {url}/docs)")
+            console.print(
+                f"Staff pages: {url}/staff/ (sign in as {DEMO_ADMIN}, password [bold]{staff_password}[/bold])"
+            )
             token = create_enrollment_token(load_settings(server_dir), name="Demo terminal", place="Demo library")
             terminal = enroll_terminal(kiosk_dir, server_url=url, token=token, pin=DEMO_PIN)
             console.print(f"Terminal {terminal.device_id} enrolled; data in {kiosk_dir}")
