@@ -148,14 +148,23 @@ class _Election:
         if self.n == 0:
             raise TallyError("Equal Shares needs at least one ballot")
         index = {p.id: i for i, p in enumerate(self.projects)}
+        # Voters with the same ballot hold the same money throughout: one group each, weighted.
+        groups: dict[frozenset[str], int] = {}
+        for ballot in ballots:
+            key = frozenset(ballot)
+            groups[key] = groups.get(key, 0) + 1
         members: list[list[int]] = [[] for _ in self.projects]
-        for voter, ballot in enumerate(ballots):
+        for group, ballot in enumerate(groups):
             for project_id in ballot:
                 if project_id not in index:
                     raise TallyError(f"a ballot approves unknown project {project_id!r}")
-                members[index[project_id]].append(voter)
+                members[index[project_id]].append(group)
+        self.groups = len(groups)
+        weights = np.array(list(groups.values()), dtype=np.int64)
         self.supporters: list[npt.NDArray[np.int32]] = [np.array(m, dtype=np.int32) for m in members]
-        self.counts = [len(m) for m in members]
+        # Weights as float64 for np.bincount: sums of at most n < 2**53 whole voters are exact.
+        self.weights: list[npt.NDArray[np.float64]] = [weights[m].astype(np.float64) for m in self.supporters]
+        self.counts = [int(weights[m].sum()) for m in self.supporters]
         self.candidates = [i for i, p in enumerate(self.projects) if p.cost > 0 and self.counts[i] > 0]
 
     def tie_key(self, i: int) -> tuple[int, int, int]:
@@ -183,55 +192,73 @@ def _run(election: _Election, b: Fraction, interval: _Interval | None = None, *,
     kinds: list[tuple[Fraction, Fraction]] = [start]
     values: list[Fraction] = [b]
     values_f: list[float] = [float(b)]  # each value correctly rounded, to order kinds quickly
-    floats = np.array(values_f)
-    voter_kind = np.zeros(election.n, dtype=np.int32)
+    floats = np.empty(1024, dtype=np.float64)
+    floats[0] = values_f[0]
+    voter_kind = np.zeros(election.groups, dtype=np.int32)
     # rho of each remaining candidate as (alpha, beta): exact when evaluated this round, a lower
     # bound otherwise (voters only lose money, so rho only grows). Start: everyone pays cost/count.
-    bound: dict[int, tuple[Fraction, Fraction]] = {
-        i: (election.rho(i, Q(projects[i].cost, election.counts[i])), ZERO) for i in election.candidates
-    }
+    # Its value at b is kept exactly and as a float (to order the candidates quickly).
+    bound: dict[int, tuple[Fraction, Fraction]] = {}
+    bound_value: dict[int, Fraction] = {}
+    bound_float: dict[int, float] = {}
+
+    def set_bound(i: int, rho: tuple[Fraction, Fraction]) -> None:
+        bound[i] = rho
+        bound_value[i] = rho[0] + rho[1] * b
+        bound_float[i] = float(bound_value[i])
+
+    for i in election.candidates:
+        set_bound(i, (election.rho(i, Q(projects[i].cost, election.counts[i])), ZERO))
     chosen: list[int] = []
     rounds: list[MesRound] = []
+    money_left = b * election.n  # what all voters hold; each round takes exactly its cost
 
     def keep(a: Fraction, c: Fraction, relation: str) -> None:
         if interval is not None:
             interval.keep(a, c, relation)
 
-    def value(f: tuple[Fraction, Fraction]) -> Fraction:
-        return f[0] + f[1] * b
-
     while bound:
-        order = sorted(bound, key=lambda j: (value(bound[j]), election.tie_key(j)))
+        order = sorted(bound, key=lambda j: (bound_float[j], election.tie_key(j)))
         best: tuple[Fraction, tuple[int, int, int]] | None = None
+        best_float = 0.0
         best_pick: tuple[int, Fraction, Fraction, set[int], int] | None = None
         for i in order:
             tie = election.tie_key(i)
-            if best is not None and (value(bound[i]), tie) > best:
-                break  # neither i nor any later one can win: checked for the interval below
+            if best is not None:
+                if bound_float[i] > best_float:
+                    # fl(x) > fl(y) implies x > y: neither i nor any later one (floats sorted) can
+                    # win, not even on a tie; checked for the interval below.
+                    break
+                if (bound_value[i], tie) > best:
+                    continue
             price = _price(election, i, voter_kind, kinds, values, floats, b, keep, interval)
             if price is None:
-                del bound[i]
+                del bound[i], bound_value[i], bound_float[i]
                 continue
             pay_a, pay_b, exhausted, broke = price
-            rho = (election.rho(i, pay_a), election.rho(i, pay_b))
-            bound[i] = rho
-            if best is None or (value(rho), tie) < best:
-                best = (value(rho), tie)
+            set_bound(i, (election.rho(i, pay_a), election.rho(i, pay_b)))
+            if best is None or (bound_value[i], tie) < best:
+                best = (bound_value[i], tie)
+                best_float = bound_float[i]
                 best_pick = (i, pay_a, pay_b, exhausted, broke)
         if best_pick is None:
             break
         winner, pay_a, pay_b, exhausted, broke = best_pick
         win_rho = bound.pop(winner)
-        for rho_j in bound.values():  # the winner beats every other remaining project
-            gap_a, gap_b = rho_j[0] - win_rho[0], rho_j[1] - win_rho[1]
-            keep(-gap_b, -gap_a, "==" if gap_a + gap_b * b == 0 else "<")
+        del bound_value[winner], bound_float[winner]
+        if interval is not None:
+            for j, rho_j in bound.items():  # the winner beats every other remaining project
+                gap_a, gap_b = rho_j[0] - win_rho[0], rho_j[1] - win_rho[1]
+                keep(-gap_b, -gap_a, "==" if bound_value[j] == best[0] else "<")  # type: ignore[index]
         chosen.append(winner)
         payment = pay_a + pay_b * b
+        filled = len(values_f)
         _charge(election, winner, voter_kind, kinds, values, values_f, (pay_a, pay_b), exhausted, b)
-        floats = np.array(values_f)
+        if len(values_f) > len(floats):
+            floats = np.concatenate([floats, np.empty(max(len(floats), len(values_f)), dtype=np.float64)])
+        floats[filled : len(values_f)] = values_f[filled:]
+        money_left -= projects[winner].cost
         if audit:
-            held = np.bincount(voter_kind, minlength=len(kinds))
-            money_left = sum((values[k] * int(m) for k, m in enumerate(held) if m), ZERO)
             rounds.append(
                 MesRound(
                     project=projects[winner].id,
@@ -266,9 +293,9 @@ def _price(
     """The per-supporter payment cap of project ``i`` as ``(alpha, beta)``, the kinds of money
     that pay all they have and how many voters hold them; ``None`` when its supporters cannot
     afford it (then they never can: money only goes down)."""
-    held = np.bincount(voter_kind[election.supporters[i]])
+    held = np.bincount(voter_kind[election.supporters[i]], weights=election.weights[i])
     present = np.flatnonzero(held)
-    counts = held[present]
+    counts = held[present].astype(np.int64)  # whole numbers of voters (exact, see _Election)
     approx = floats[present]
     if interval_kept is None:
         # Certainly unaffordable? float(x) is x correctly rounded, and the sum's rounding error is
@@ -285,6 +312,18 @@ def _price(
     if np.any(sorted_f[1:] == sorted_f[:-1]):
         groups.sort(key=lambda g: (floats[g[0]], values[g[0]]))
     cost = election.projects[i].cost
+    if interval_kept is None:  # plain values (beta is 0 throughout): the same scan, fewer operations
+        rest, payers, broke = Q(cost), election.counts[i], 0
+        exhausted = set()
+        for k, m in groups:
+            value = values[k]
+            if rest <= value * payers:
+                return rest / payers, ZERO, exhausted, broke
+            exhausted.add(k)
+            broke += m
+            rest -= value * m
+            payers -= m
+        return None
     rest_a, rest_b, payers, broke = Q(cost), ZERO, election.counts[i], 0
     exhausted: set[int] = set()
     for k, m in groups:
@@ -332,15 +371,22 @@ def _charge(
         kinds.append((ZERO, ZERO))
         values.append(ZERO)
         values_f.append(0.0)
+    pay_a, pay_b = pay
+    plain = pay_b == 0 and kinds[0][1] == 0  # no interval kept: every beta is 0
     for k in np.flatnonzero(np.bincount(held_kinds)).tolist():
         if k in exhausted or k == 1:
             new[k] = 1
             continue
-        after = (kinds[k][0] - pay[0], kinds[k][1] - pay[1])
         new[k] = len(kinds)
-        kinds.append(after)
-        values.append(after[0] + after[1] * b)
-        values_f.append(float(values[-1]))
+        if plain:
+            value = values[k] - pay_a
+            kinds.append((value, ZERO))
+        else:
+            alpha, beta = kinds[k][0] - pay_a, kinds[k][1] - pay_b
+            kinds.append((alpha, beta))
+            value = alpha + beta * b
+        values.append(value)
+        values_f.append(float(value))
     voter_kind[supporters] = new[held_kinds]
 
 
@@ -425,7 +471,7 @@ def _add1(
         run = _run(election, b, interval, audit=False)
         last = interval.last_step(b, increment) if interval is not None else b
         if interval is not None:
-            backoff = 0 if last > b else min(2 * backoff + 1, 16)
+            backoff = 0 if last > b else min(2 * backoff + 1, 64)
             skip = backoff
         steps.append(Add1Step(Fraction(b), Fraction(last), run.selected, run.spent, run.exhaustive))
         if run.spent > election.budget:
