@@ -314,12 +314,12 @@ def _price(
     cost = election.projects[i].cost
     if interval_kept is None:  # plain values (beta is 0 throughout): the same scan, fewer operations
         rest, payers, broke = Q(cost), election.counts[i], 0
-        exhausted = set()
+        poor: set[int] = set()
         for k, m in groups:
             value = values[k]
             if rest <= value * payers:
-                return rest / payers, ZERO, exhausted, broke
-            exhausted.add(k)
+                return rest / payers, ZERO, poor, broke
+            poor.add(k)
             broke += m
             rest -= value * m
             payers -= m
