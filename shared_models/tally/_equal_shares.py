@@ -44,7 +44,9 @@ literal loop, one step at a time, is kept as ``jump=False`` and tested to agree)
 
 Arithmetic: exact rationals throughout (``fractions.Fraction``, or gmpy2's ``mpq``, the
 same numbers computed in C, when gmpy2 is installed; results are always Fractions).
-numpy gathers which kind of money each supporter of a project holds (integer counts).
+numpy gathers which kind of money each supporter of a project holds; voters with the
+same ballot are one weighted group (they hold the same money throughout), and counts
+are whole numbers of voters (exact in float64 below 2**53).
 Floats only speed up what exact arithmetic then decides: kinds are ordered by their
 correctly rounded values, and since rounding is monotone, ``fl(x) < fl(y)`` implies
 ``x < y``; kinds whose floats are equal are ordered exactly. A project is dropped as

@@ -77,16 +77,29 @@ def test_helsinki_stops_when_the_money_left_is_below_the_cheapest_remaining_proj
     assert [s.decision for s in tight.steps] == ["selected", "not_reached", "not_reached"]
 
 
-def test_equal_shares_breaks_ties_by_lower_cost_then_more_votes() -> None:
-    # a and b: each supporter pays the same share of the cost (rho equal); a is cheaper.
-    projects = make_projects(a=20, b=40)
-    result = tally_equal_shares(projects, [{"a", "b"}, {"a", "b"}], 40, completion=None)
-    assert result.selected[0] == "a"
-    # c and d cost the same and have equal rho only when supporters are as many: more votes wins otherwise.
-    projects = make_projects(c=30, d=30, e=30)
-    ballots = [{"c", "d"}, {"c", "d"}, {"c", "e"}, {"d", "e"}]
-    first = tally_equal_shares(projects, ballots, 60, completion=None).run.rounds[0]
-    assert first.project == "c"  # c, d tie on rho, cost and votes: input order decides (documented fallback)
+def test_equal_shares_breaks_ties_by_lower_cost() -> None:
+    # Nobody runs out: each supporter pays half of either project, the same price per unit.
+    projects = make_projects(b=40, a=20)
+    result = tally_equal_shares(projects, [{"a", "b"}, {"a", "b"}], 60, completion=None)
+    assert [r.project for r in result.run.rounds] == ["a", "b"]
+    assert result.run.rounds[0].rho == result.run.rounds[1].rho == Fraction(1, 2)
+
+
+def test_equal_shares_breaks_ties_of_equal_cost_by_more_votes() -> None:
+    # Share 20 each. f (80) takes all of v5..v8's money first. Then c (v1, v2) and d (v3, v4
+    # and the broke v5) both cost 30 and charge 15 a head: equal price, equal cost; d has
+    # more votes and wins although c comes first in the input.
+    projects = make_projects(c=30, d=30, f=80)
+    ballots = [{"c"}, {"c"}, {"d"}, {"d"}, {"d", "f"}, {"f"}, {"f"}, {"f"}]
+    rounds = tally_equal_shares(projects, ballots, 160, completion=None).run.rounds
+    assert [r.project for r in rounds] == ["f", "d", "c"]
+    assert rounds[1].rho == rounds[2].rho and rounds[1].exhausted == 1
+
+
+def test_equal_shares_falls_back_to_input_order_on_a_full_tie() -> None:
+    projects = make_projects(y=30, x=30)
+    rounds = tally_equal_shares(projects, [{"x", "y"}, {"x", "y"}], 60, completion=None).run.rounds
+    assert [r.project for r in rounds] == ["y", "x"]
 
 
 def test_equal_shares_cost_utilities_prefer_the_project_that_pays_per_unit_least() -> None:
