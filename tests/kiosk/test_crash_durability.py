@@ -27,7 +27,9 @@ from shared_models import verify_chain, verify_record
 
 CHILD = Path(__file__).with_name("crash_child.py")
 HELPERS = 3
-KILLS_EACH = 70
+KILLS_EACH = 70  # at least; a loaded machine stores less per kill, so the drivers go on
+ENOUGH_STORED = 200  # ... until this many captures returned before their kill
+TIME_LIMIT_S = 90
 
 
 def _drive(kdir: Path, seed: int, printed: set[str], errors: list[str]) -> None:
@@ -43,7 +45,10 @@ def _kill_loops(kdir: Path, seed: int, printed: set[str], errors: list[str]) -> 
     with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0) as helper:
         assert helper.stdin is not None and helper.stdout is not None
         assert helper.stdout.readline() == b"ready\n"
-        for round_ in range(KILLS_EACH):
+        started = time.monotonic()
+        round_ = 0
+        while round_ < KILLS_EACH or (len(printed) < ENOUGH_STORED and time.monotonic() - started < TIME_LIMIT_S):
+            round_ += 1
             helper.stdin.write(f"go {seed * 1000 + round_}\n".encode())
             line = helper.stdout.readline().decode()
             assert line.startswith("pid "), line
@@ -75,14 +80,14 @@ def test_records_survive_sigkill_at_random_moments(tmp_path: Path) -> None:
         driver.start()
     for driver in drivers:
         driver.join()
-    assert time.monotonic() - started < 120
+    assert time.monotonic() - started < TIME_LIMIT_S + 30
     assert errors == []
 
     with LocalStore.open(kdir / "kiosk.db") as store:
         assert store.pragma("integrity_check") == "ok"
         records = store.records()
         held = {r.id for r in records}
-        assert len(printed) >= 200, "the loop should have stored plenty before the kills"
+        assert len(printed) >= ENOUGH_STORED, "the loops should have stored plenty before the kills"
         assert printed <= held
         for record in records:
             verify_record(record, key.public_key())
