@@ -299,21 +299,26 @@ def _price(
     present = np.flatnonzero(held)
     counts = held[present].astype(np.int64)  # whole numbers of voters (exact, see _Election)
     approx = floats[present]
+    cost = election.projects[i].cost
     if interval_kept is None:
-        # Certainly unaffordable? float(x) is x correctly rounded, and the sum's rounding error is
-        # below (terms + 4) * 2**-52 * sum of |terms|: only a clear shortfall is taken from floats.
-        weighted = approx * counts
-        total = float(weighted.sum())
-        if total + (len(weighted) + 4) * 2.0**-52 * float(np.abs(weighted).sum()) < election.projects[i].cost:
+        # Certainly unaffordable? float(x) is x correctly rounded, money is never negative, and
+        # the sum's rounding error is below (terms + 4) * 2**-52 * the sum: only a clear
+        # shortfall is taken from floats.
+        total = float(approx @ counts)
+        if total * (1 + (len(counts) + 4) * 2.0**-52) < cost:
             return None
     # Poorest first. Floats order the kinds: fl(x) < fl(y) implies x < y (rounding is monotone);
     # kinds whose floats are equal are ordered by exact value, so no decision rests on a float.
     order = np.argsort(approx, kind="stable")
-    groups = list(zip(present[order].tolist(), counts[order].tolist(), strict=True))
     sorted_f = approx[order]
-    if np.any(sorted_f[1:] == sorted_f[:-1]):
+    ties = bool(np.any(sorted_f[1:] == sorted_f[:-1]))
+    if interval_kept is None and not ties:
+        found = _plain_split(election.counts[i], cost, present[order], counts[order], sorted_f, values)
+        if found is not None:
+            return found
+    groups = list(zip(present[order].tolist(), counts[order].tolist(), strict=True))
+    if ties:
         groups.sort(key=lambda g: (floats[g[0]], values[g[0]]))
-    cost = election.projects[i].cost
     if interval_kept is None:  # plain values (beta is 0 throughout): the same scan, fewer operations
         rest, payers, broke = Q(cost), election.counts[i], 0
         poor: set[int] = set()
@@ -352,6 +357,42 @@ def _price(
     return pay_a, pay_b, exhausted, broke
 
 
+def _plain_split(
+    supporters: int,
+    cost: int,
+    kinds: npt.NDArray[np.intp],
+    counts: npt.NDArray[np.int64],
+    floats: npt.NDArray[np.float64],
+    values: list[Fraction],
+) -> tuple[Fraction, Fraction, set[int], int] | None:
+    """The scan of ``_price`` for plain values, guessed with floats and checked exactly.
+
+    Kinds come poorest first. The poorest ``j`` pay all they have exactly when kind ``j`` is
+    the first that can pay an equal split of the rest (this is monotone: the test fails,
+    then holds). Floats guess ``j``; the exact rest is then summed once and the test is
+    checked exactly at ``j`` (holds) and ``j - 1`` (fails). ``None``: the guess was wrong
+    (or nobody can pay), and the caller scans exactly.
+    """
+    spent = np.concatenate(([0.0], np.cumsum(floats * counts)))[:-1]
+    left = supporters - np.concatenate(([0], np.cumsum(counts)))[:-1]
+    can = (cost - spent) <= floats * left
+    if not can.any():
+        return None
+    j = int(np.argmax(can))
+    poor_kinds = kinds[:j].tolist()
+    poor_counts = counts[:j].tolist()
+    rest = Q(cost) - sum((values[k] * m for k, m in zip(poor_kinds, poor_counts, strict=True)), ZERO)
+    broke = sum(poor_counts)
+    payers = supporters - broke
+    if not rest <= values[int(kinds[j])] * payers:
+        return None
+    if j > 0:
+        last, m = poor_kinds[-1], poor_counts[-1]
+        if not rest + values[last] * m > values[last] * (payers + m):
+            return None
+    return rest / payers, ZERO, set(poor_kinds), broke
+
+
 def _charge(
     election: _Election,
     i: int,
@@ -366,29 +407,26 @@ def _charge(
     """Each supporter of ``i`` pays the cap, or all they have (their kind is in ``exhausted``)."""
     supporters = election.supporters[i]
     held_kinds = voter_kind[supporters]
-    new = np.zeros(len(kinds), dtype=np.int32)
     # Kinds hold distinct money, so after paying the same amount they stay distinct: only
     # "nothing left" is shared. Kind 1 is that (made on the first charge).
-    if len(kinds) == 1:
+    if len(values) == 1:
         kinds.append((ZERO, ZERO))
         values.append(ZERO)
         values_f.append(0.0)
+    new = np.zeros(len(values), dtype=np.int32)
     pay_a, pay_b = pay
-    plain = pay_b == 0 and kinds[0][1] == 0  # no interval kept: every beta is 0
-    for k in np.flatnonzero(np.bincount(held_kinds)).tolist():
-        if k in exhausted or k == 1:
-            new[k] = 1
-            continue
-        new[k] = len(kinds)
-        if plain:
-            value = values[k] - pay_a
-            kinds.append((value, ZERO))
-        else:
-            alpha, beta = kinds[k][0] - pay_a, kinds[k][1] - pay_b
-            kinds.append((alpha, beta))
-            value = alpha + beta * b
-        values.append(value)
-        values_f.append(float(value))
+    present = np.flatnonzero(np.bincount(held_kinds)).tolist()
+    paying = [k for k in present if k not in exhausted and k != 1]
+    new[[k for k in present if k in exhausted or k == 1]] = 1
+    new[paying] = np.arange(len(values), len(values) + len(paying), dtype=np.int32)
+    if kinds[0][1] == 0:  # no interval kept: plain values, ``kinds`` is not needed any more
+        after = [values[k] - pay_a for k in paying]
+    else:
+        pairs = [(kinds[k][0] - pay_a, kinds[k][1] - pay_b) for k in paying]
+        kinds.extend(pairs)
+        after = [alpha + beta * b for alpha, beta in pairs]
+    values.extend(after)
+    values_f.extend([float(value) for value in after])
     voter_kind[supporters] = new[held_kinds]
 
 
@@ -466,7 +504,7 @@ def _add1(
     current = first
     share = Q(first.voter_budget.numerator, first.voter_budget.denominator)
     b = Q(_floor(share)) + increment if ladder == "floor" else share + increment
-    backoff = skip = 0  # runs without an interval after jumps that did not pay (intervals cost time)
+    backoff = skip = jumped = 0  # runs without an interval after jumps that did not pay (intervals cost time)
     while not (len(current.selected) == everything or (completion == "add1" and current.exhaustive)):
         interval = _Interval() if jump and skip == 0 else None
         skip = max(skip - 1, 0)
@@ -475,6 +513,10 @@ def _add1(
         if interval is not None:
             backoff = 0 if last > b else min(2 * backoff + 1, 64)
             skip = backoff
+            if last > b:
+                jumped += 1
+            elif jumped == 0:
+                skip = 1 << 62  # the first try did not jump: outcomes here change within a step, stop trying
         steps.append(Add1Step(Fraction(b), Fraction(last), run.selected, run.spent, run.exhaustive))
         if run.spent > election.budget:
             break
