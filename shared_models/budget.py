@@ -29,6 +29,7 @@ so ``abcd-efgh-jk`` and ``ABCDEFGHJK`` give the same tag.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -244,6 +245,13 @@ class BudgetSettings(_Model):
         if self.opens is not None and now < parse_timestamp(self.opens):
             return False
         return not (self.closes is not None and now >= parse_timestamp(self.closes))
+
+    def accepts_tag(self, tag: str) -> bool:
+        """Whether a voter tag may vote: any tag when the process has no code tags."""
+        if not self.code_tags:
+            return True
+        at = bisect_left(self.code_tags, tag)
+        return at < len(self.code_tags) and self.code_tags[at] == tag
 
     def with_code_tags(self, tags: list[str]) -> BudgetSettings:
         """These settings with ``tags`` added to the code tags (kept sorted and unique)."""
