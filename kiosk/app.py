@@ -37,6 +37,15 @@ __all__ = ["ACTIVITY_SCREENS", "OsallistuApp", "ThreadJobs", "run_terminal"]
 # Citizen activity screens register here (activity name -> factory(app, process) -> Screen).
 ACTIVITY_SCREENS = ActivityRegistry()
 
+
+def _budget_screen(app: Any, process: Any) -> Any:
+    from kiosk.screens.budget_vote import make_budget_screen
+
+    return make_budget_screen(app, process)
+
+
+ACTIVITY_SCREENS.register("budget", _budget_screen)
+
 POLL_SECONDS = 0.25
 WELCOME, PIN, LIBRARIAN = "welcome", "pin", "librarian"
 STAFF_SCREENS = (PIN, LIBRARIAN)

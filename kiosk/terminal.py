@@ -113,6 +113,17 @@ class Terminal:
         """Record one citizen action durably; returns after the commit (then show the thank-you)."""
         return capture(self.store, self.key, kind, body, today=self.today(), record_id=record_id)
 
+    def capture_once(self, kind: str, body: dict[str, Any], *, once: str) -> Record:
+        """Like ``capture``, and remember ``once`` (a voter tag) in the same transaction."""
+        with self.store.atomic():
+            record = self.capture(kind, body)
+            self.store.set_meta(f"once:{once}", record.id)
+        return record
+
+    def seen_once(self, once: str) -> bool:
+        """Whether ``capture_once`` already took ``once`` on this terminal."""
+        return self.store.get_meta(f"once:{once}") is not None
+
     def log_event(self, event: str, **detail: DetailValue) -> Record:
         return log_event(self.store, self.key, event, detail, self.now_utc())
 
