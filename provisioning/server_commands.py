@@ -226,3 +226,48 @@ def user_passwd(directory: DirArg, email: EmailOpt, password_stdin: StdinOpt = F
     settings = _settings(directory)
     set_staff_password(settings, email=email, password=_password(password_stdin))
     console.print(f"The password of {email.strip().lower()} was changed; their browsers were signed out.")
+
+
+@app.command("codes")
+@guarded
+def codes(
+    directory: DirArg,
+    process: Annotated[str, typer.Argument(help="The budget process id.")],
+    count: Annotated[int, typer.Option("--count", min=1, max=100_000, help="How many codes to make.")],
+    out: Annotated[Path, typer.Option("--out", help="The PDF to write (must not exist yet).")],
+    class_sheet: Annotated[
+        bool, typer.Option("--class-sheet", help="One page per class (a numbered list) instead of cards.")
+    ] = False,
+    per_sheet: Annotated[int, typer.Option("--per-sheet", min=1, max=40, help="Codes per class sheet.")] = 30,
+) -> None:
+    """Make voting codes for a budget process: their salted hashes go into the process (a new manifest
+    is signed), the codes only into the PDF (cards, 8 per A4 page, or class sheets)."""
+    import random
+
+    from provisioning.code_cards import class_sheets_pdf, code_cards_pdf
+    from shared_models.voting_codes import make_codes
+    from sync_server.admin import add_voting_codes, voting_code_process
+
+    if out.exists():
+        fail(f"{out} already exists; the codes in it may be in use. Choose a new file.")
+    settings = _settings(directory)
+    info = voting_code_process(settings, process)
+    made, tags = make_codes(count, info["voter_salt"], random.SystemRandom())
+    if class_sheet:
+        pdf = class_sheets_pdf(made, process_title=info["title"], process_id=process, per_sheet=per_sheet)
+    else:
+        pdf = code_cards_pdf(made, process_title=info["title"], process_id=process)
+    part = out.with_name(out.name + ".part")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pdf)
+    try:
+        total = add_voting_codes(settings, process, tags)
+    except BaseException:
+        part.unlink()
+        raise
+    os.replace(part, out)
+    console.print(
+        f"{count} voting codes made for {process}; it now holds {total} code tags (a new manifest was signed)."
+    )
+    console.print(f"Wrote {out}")

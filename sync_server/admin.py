@@ -14,10 +14,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy.orm import Session
 
+from shared_models.budget import BudgetSettingsError, parse_budget_settings
 from shared_models.keys import fingerprint, private_bytes
+from shared_models.manifest import ManifestProcess
 from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.db.migrate import upgrade
-from sync_server.errors import DataDirError
+from sync_server.errors import DataDirError, UnknownProcess
 from sync_server.logevents import log_event, logged_action
 from sync_server.services import bundles, devices, enrollment, manifest, processes, stats
 from sync_server.services.demo import demo_process
@@ -26,6 +28,7 @@ from sync_server.settings import SETTINGS_FILE, Settings
 
 __all__ = [
     "add_staff_user",
+    "add_voting_codes",
     "collect_stats",
     "create_enrollment_token",
     "import_bundle",
@@ -35,6 +38,7 @@ __all__ = [
     "revoke_device",
     "serve",
     "set_staff_password",
+    "voting_code_process",
 ]
 
 
@@ -118,6 +122,47 @@ def set_staff_password(settings: Settings, *, email: str, password: str) -> int:
 
     with _sessions(settings) as session:
         return set_password(session, email=email, password=password, now=_now())
+
+
+def voting_code_process(settings: Settings, process_id: str) -> dict[str, Any]:
+    """What printing codes for a budget process needs: ``{"id", "title", "voter_salt", "codes"}``
+    (``codes``: how many code tags it holds). Raises UnknownProcess, or BudgetSettingsError
+    for a process without valid budget settings."""
+    with _sessions(settings) as session:
+        process = _budget_process(session, process_id)
+    budget = parse_budget_settings(process.settings["budget"])
+    return {
+        "id": process.id,
+        "title": dict(process.title),
+        "voter_salt": budget.voter_salt,
+        "codes": len(budget.code_tags),
+    }
+
+
+def add_voting_codes(settings: Settings, process_id: str, tags: list[str]) -> int:
+    """Add voting code tags (salted hashes, never the codes) to a budget process and sign a new
+    manifest; returns how many code tags the process holds now."""
+    with _sessions(settings) as session:
+        process = _budget_process(session, process_id)
+        raw = dict(process.settings["budget"])
+        grown = parse_budget_settings(raw).with_code_tags(tags)
+        budget = {**raw, "code_tags": grown.code_tags}
+        updated = ManifestProcess.model_validate(
+            {**process.model_dump(), "settings": {**process.settings, "budget": budget}}
+        )
+        processes.save_process(session, settings.load_keys(), updated)  # logs process.saved
+        return len(grown.code_tags)
+
+
+def _budget_process(session: Session, process_id: str) -> ManifestProcess:
+    with session.begin():
+        found = next((p for p in processes.list_processes(session) if p["id"] == process_id), None)
+    if found is None:
+        raise UnknownProcess(f"no process {process_id!r}")
+    process = ManifestProcess.model_validate(found)
+    if "budget" not in process.activities or "budget" not in process.settings:
+        raise BudgetSettingsError(f"process {process_id!r} is not a participatory-budget process")
+    return process
 
 
 def _now() -> datetime:
