@@ -228,6 +228,128 @@ def user_passwd(directory: DirArg, email: EmailOpt, password_stdin: StdinOpt = F
     console.print(f"The password of {email.strip().lower()} was changed; their browsers were signed out.")
 
 
+process_app = typer.Typer(help="Processes from definition files.", no_args_is_help=True)
+app.add_typer(process_app, name="process")
+ProcessArg = Annotated[str, typer.Argument(help="The process id.")]
+RuleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rule",
+        help="Count rule: greedy, greedy_helsinki, equal_shares, equal_shares/add1, equal_shares/add1_exhaustive "
+        "(or a pabulib name); default the process's own.",
+    ),
+]
+
+
+@process_app.command("add")
+@guarded
+def process_add(
+    directory: DirArg, file: Annotated[Path, typer.Argument(help="A process definition, JSON or TOML.")]
+) -> None:
+    """Create or replace a process from a JSON or TOML file; prints its id alone on the last line."""
+    from sync_server.budget_admin import add_process_file
+
+    process_id = add_process_file(_settings(directory), file)
+    console.print(f"Process saved from {file.name}; a new manifest was signed. Its id:")
+    print(process_id)
+
+
+@app.command("import-pb")
+@guarded
+def import_pb(
+    directory: DirArg,
+    file: Annotated[Path, typer.Argument(help="A pabulib .pb file.")],
+    paper: Annotated[bool, typer.Option("--paper", help="Enter its VOTES as paper ballots (raw log).")] = False,
+) -> None:
+    """A budget process from a pabulib file (rule from META); prints the new process id alone on the last line."""
+    from sync_server.budget_admin import import_pb as run_import
+
+    with console.status(f"Importing {file.name} ..."):
+        info = run_import(_settings(directory), file, paper=paper)
+    console.print(f"Imported {file.name}: {info['projects']} projects, {info['votes']} votes in the file.")
+    if paper:
+        counts = info["ingest"]
+        console.print(
+            f"Paper ballots: {counts.get('accepted', 0)} accepted, {counts.get('quarantined', 0)} quarantined."
+        )
+    print(info["process"])
+
+
+@app.command("tally")
+@guarded
+def tally(directory: DirArg, process: ProcessArg, rule: RuleOpt = None, as_json: JsonOpt = False) -> None:
+    """Count a budget process per district (counted ballots only)."""
+    from rich.table import Table
+
+    from sync_server.budget_admin import tally as run_tally
+
+    result = run_tally(_settings(directory), process, rule=rule)
+    if as_json:
+        print_json(result)
+        return
+    b = result["ballots"]
+    console.print(
+        f"Process {process}, rule {result['rule']}: {b['counted']} counted, "
+        f"{b['superseded']} superseded, {b['invalid']} invalid ballots."
+    )
+    for district in result["districts"]:
+        table = Table(
+            "project", "cost", "votes", "selected", title=f"{district['id']} (budget {district['budget'] / 100:,.2f})"
+        )
+        for p in district["projects"]:
+            table.add_row(p["id"], f"{p['cost'] / 100:,.2f}", str(p["votes"]), "yes" if p["selected"] else "")
+        console.print(table)
+
+
+@app.command("export-pb")
+@guarded
+def export_pb(
+    directory: DirArg,
+    process: ProcessArg,
+    file: Annotated[Path, typer.Argument(help="The .pb file (several districts: a folder, or FILE_<district>.pb).")],
+) -> None:
+    """Export the counted ballots and the outcome in pabulib format."""
+    from sync_server.budget_admin import export_pb_files
+
+    for path in export_pb_files(_settings(directory), process, file):
+        console.print(f"Wrote {path}")
+
+
+@app.command("export-csv")
+@guarded
+def export_csv(
+    directory: DirArg,
+    process: ProcessArg,
+    file: Annotated[Path, typer.Argument(help="The CSV file: district, project, cost, votes, selected.")],
+    rule: RuleOpt = None,
+) -> None:
+    """Export the count per district and project as CSV."""
+    from sync_server.budget_admin import export_csv_file
+
+    console.print(f"Wrote {export_csv_file(_settings(directory), process, file, rule=rule)}")
+
+
+@app.command("ballots")
+@guarded
+def ballots(directory: DirArg, process: ProcessArg, as_json: JsonOpt = False) -> None:
+    """Anomalies of a budget process: codes used more than once, invalid ballots with reasons."""
+    from sync_server.budget_admin import ballot_anomalies
+
+    report = ballot_anomalies(_settings(directory), process)
+    if as_json:
+        print_json(report)
+        return
+    console.print(f"Codes used more than once: {len(report['reused_codes'])}")
+    for row in report["reused_codes"]:
+        console.print(
+            f"  {row['voter'][:12]}... {row['ballots']} ballots on {', '.join(row['devices'])} "
+            f"({', '.join(row['channels'])}); counted {row['counted'][:12]}..."
+        )
+    console.print(f"Invalid ballots: {len(report['invalid'])}")
+    for reason, n in report["invalid_by_reason"].items():
+        console.print(f"  {reason}: {n}")
+
+
 @app.command("codes")
 @guarded
 def codes(

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from sync_server.api import bundles, devices, enroll, health, manifest, push
+from sync_server.api import bundles, devices, enroll, health, manifest, push, receipts
 
 __all__ = ["api_router"]
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (health, enroll, push, manifest, devices, bundles):
+for module in (health, enroll, push, manifest, devices, bundles, receipts):
     api_router.include_router(module.router)
