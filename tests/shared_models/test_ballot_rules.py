@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared_models.ballot_rules import (
     PROBLEM_CODES,
@@ -212,3 +214,39 @@ def test_citywide_ballot_is_a_second_slot() -> None:
     assert ballot_slot(settings, "kallio") == "district"
     assert ballot_slot(settings, "city") == "citywide"
     assert ballot_slot(make_settings(voter_districts="one"), "city") == "district"
+
+
+@given(
+    costs=st.lists(st.integers(min_value=1, max_value=100), min_size=1, max_size=8),
+    budget=st.integers(min_value=1, max_value=300),
+    max_projects=st.none() | st.integers(min_value=1, max_value=8),
+    order=st.randoms(use_true_random=False),
+)
+def test_adding_what_can_add_allows_never_breaks_the_budget_or_the_maximum(
+    costs: list[int], budget: int, max_projects: int | None, order: random.Random
+) -> None:
+    settings = parse_budget_settings(
+        {
+            "voter_salt": SALT,
+            "districts": [
+                {
+                    "id": "d",
+                    "name": _t("D"),
+                    "budget": budget,
+                    "projects": [{"id": f"p{i}", "cost": cost, "title": _t("P")} for i, cost in enumerate(costs)],
+                }
+            ],
+            "ballot": {"max_projects": max_projects},
+        }
+    )
+    chosen: list[str] = []
+    candidates = [f"p{i}" for i in range(len(costs))]
+    order.shuffle(candidates)
+    for project in candidates:
+        refused = can_add(settings, "d", chosen, project)
+        if refused is None:
+            chosen.append(project)
+        else:
+            assert refused.code in {"over_budget", "too_many_projects"}
+    assert check_choice(settings, "d", chosen) == []
+    assert money_left(settings, "d", chosen) >= 0
