@@ -54,7 +54,7 @@ def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None
     """A QR code as vector squares, its lower left corner at (x, y)."""
     qr = segno.make(text, error="m", micro=False)
     matrix = [list(row) for row in qr.matrix]
-    border = 2
+    border = 4  # the quiet zone the QR standard asks for
     modules = len(matrix) + 2 * border
     cell = size / modules
     canvas.setFillColorRGB(0, 0, 0)
