@@ -101,10 +101,12 @@ class BudgetScreen(Screen):
 
     def _title(self, box: Any, key: str, **fields: object) -> None:
         app = App.get_running_app()
-        box.add_widget(BodyLabel(text=app.tr(key, **fields), font_size=app.font_title, bold=True))
+        self._text(box, app.tr(key, **fields), font_size=app.font_title, bold=True)
 
     def _text(self, box: Any, text: str, **kwargs: Any) -> BodyLabel:
-        label = BodyLabel(text=text, **kwargs)
+        label = BodyLabel(text=text)
+        for name, value in kwargs.items():  # after the KV rule, which sets the body size
+            setattr(label, name, value)
         box.add_widget(label)
         return label
 
@@ -128,7 +130,7 @@ class BudgetScreen(Screen):
         app, flow = App.get_running_app(), self.flow
         self._title(content, "budget.code.title")
         self._text(content, app.tr("budget.code.prompt"))
-        self._text(content, flow.shown_code, font_size=app.font_title, bold=True)
+        self._text(content, flow.shown_code, font_size=app.font_title * (1.0 if app.large_text else 1.4), bold=True)
         self._message(content, flow.code_message)
         pad = BoxLayout(orientation="vertical", size_hint=(None, None), spacing=app.gap)
         grid = GridLayout(cols=KEY_COLS, spacing=app.gap)
@@ -251,7 +253,7 @@ class BudgetScreen(Screen):
         self._title(content, "budget.thanks.title")
         self._text(content, app.tr("budget.thanks.saved"))
         self._text(content, app.tr("budget.thanks.receipt"))
-        self._text(content, flow.receipt, font_size=app.font_title, bold=True)
+        self._text(content, flow.receipt, font_size=app.font_title * (1.0 if app.large_text else 1.4), bold=True)
         self._text(content, app.tr("budget.thanks.next"))
         self._button(footer, "budget.thanks.done", self._finish, kind="primary", name="done")
 

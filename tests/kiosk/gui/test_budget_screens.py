@@ -191,3 +191,19 @@ def test_screenshots_of_every_step(make_app: Any, demo_kiosk: Any, mode: str) ->
     settle()
     for step in every_step(app, demo_kiosk):
         assert save(app, f"budget-{step}-{mode}").exists()
+
+
+@pytest.mark.parametrize("size", ["normal", "large"])
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_every_budget_text_fits_its_widget(make_app: Any, demo_kiosk: Any, window: Any, lang: str, size: str) -> None:
+    """The text-fit check of ``test_text_fits`` over every step of the vote."""
+    from .test_text_fits import text_problems
+
+    app = make_app(demo_kiosk, registry=budget_registry())
+    app.lang, app.large_text = lang, size == "large"
+    settle()
+    problems: list[str] = []
+    for step in every_step(app, demo_kiosk):
+        settle(6)
+        problems += [f"{step}: {problem}" for problem in text_problems(app.root, window)]
+    assert not problems, "\n".join(problems)
