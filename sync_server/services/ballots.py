@@ -9,7 +9,7 @@ day, record hash and id) with its status:
   process, not a budget process, process closed on that day, unknown district, unknown
   project, over budget, too few / too many projects, points wrong, code not in the set);
 - ``counted``: the one counted ballot of its (process, voter tag, scope), scope being the
-  district's kind (``local`` or ``citywide``): among the valid ballots of that key, the
+  slot the district fills (``district``, or ``citywide`` for the citywide pot): among the valid ballots of that key, the
   one with the earliest ``day``, then the lowest record hash. This depends only on the
   records, never on the order they arrived in;
 - ``superseded``: the other valid ballots of that key (kept for audit, listed by
@@ -26,11 +26,15 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared_models.ballot_rules import ballot_slot, validate_ballot
+from shared_models.budget import BudgetSettings, BudgetSettingsError, parse_budget_settings
 from sync_server.db.models import Device, Process, RawRecord
 
 __all__ = [
@@ -87,30 +91,72 @@ def budget_settings(process: Mapping[str, Any]) -> dict[str, Any]:
     return dict(budget)
 
 
+def all_districts(budget: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The districts and the citywide pot (kind ``citywide``), if any."""
+    districts = list(budget.get("districts", []))
+    if budget.get("citywide"):
+        districts.append({**budget["citywide"], "kind": "citywide"})
+    return districts
+
+
 def _district(budget: Mapping[str, Any], district_id: str) -> Mapping[str, Any] | None:
-    return next((d for d in budget.get("districts", []) if d.get("id") == district_id), None)
+    return next((d for d in all_districts(budget) if d.get("id") == district_id), None)
+
+
+def _parsed(budget: Mapping[str, Any]) -> BudgetSettings | None:
+    """The settings as ``shared_models.budget`` reads them, or None (pabulib imports carry their own keys)."""
+    try:
+        return _parse_cached(json.dumps(budget, sort_keys=True))
+    except BudgetSettingsError:
+        return None
+
+
+@lru_cache(maxsize=64)
+def _parse_cached(text: str) -> BudgetSettings:
+    return parse_budget_settings(json.loads(text))
+
+
+def scope_of(budget: Mapping[str, Any], district_id: str) -> str:
+    """``district`` or ``citywide``: the slot a ballot fills (one counted ballot per voter and slot)."""
+    parsed = _parsed(budget)
+    if parsed is not None:
+        return ballot_slot(parsed, district_id)
+    district = _district(budget, district_id)
+    return "citywide" if district is not None and district.get("kind") == "citywide" else "district"
 
 
 def check_ballot(process: Mapping[str, Any] | None, body: Mapping[str, Any], day: str) -> str | None:
-    """Why a ballot body breaks its process's rules, or None. Pure."""
+    """Why a ballot body breaks its process's rules, or None. Pure.
+
+    Settings that ``shared_models.budget`` reads are checked with
+    ``shared_models.ballot_rules.validate_ballot`` (the record's day at 12:00 UTC standing
+    for the moment of voting: a record carries only its day); the settings of pabulib
+    imports (their own count rule, currency and ballot keys) with the same codes here.
+    """
     if process is None:
         return "unknown_process"
     if "budget" not in process.get("activities", []):
         return "not_a_budget_process"
     budget = budget_settings(process)
+    parsed = _parsed(budget)
+    if parsed is not None:
+        problem = validate_ballot(parsed, body, now=datetime.fromisoformat(f"{day}T12:00:00+00:00").astimezone(UTC))
+        return None if problem is None else problem.code
     period = budget.get("voting_period") or {}
     if (period.get("start") and day < period["start"]) or (period.get("end") and day > period["end"]):
         return "process_closed"
-    tags = budget.get("voter_tags")
-    if tags is not None and body.get("voter") not in set(tags):
-        return "code_not_in_set"
+    tags = budget.get("code_tags")
+    if tags and body.get("voter") not in set(tags):
+        return "unknown_code"
     district = _district(budget, str(body.get("district")))
     if district is None:
         return "unknown_district"
     costs = {p["id"]: int(p["cost"]) for p in district.get("projects", [])}
     projects = list(body.get("projects", []))
-    if any(p not in costs for p in projects):
-        return "unknown_project"
+    for p in projects:
+        if p not in costs:
+            elsewhere = any(p == q["id"] for d in all_districts(budget) for q in d.get("projects", []))
+            return "wrong_district" if elsewhere else "unknown_project"
     rule = budget.get("ballot") or {}
     kind = rule.get("type", "approval")
     points = body.get("points")
@@ -119,9 +165,9 @@ def check_ballot(process: Mapping[str, Any] | None, body: Mapping[str, Any], day
             return "points_missing"
         total = sum(points.values())
         if total > int(rule.get("max_points", total)) or total < int(rule.get("min_points", 0)):
-            return "points_wrong"
+            return "points_total"
     elif points is not None:
-        return "points_not_allowed"
+        return "points_not_expected"
     if len(projects) < int(rule.get("min_projects", 0)):
         return "too_few_projects"
     if rule.get("max_projects") is not None and len(projects) > int(rule["max_projects"]):
@@ -132,7 +178,7 @@ def check_ballot(process: Mapping[str, Any] | None, body: Mapping[str, Any], day
             return "over_budget"
         share = rule.get("min_share")
         if share is not None and spent < float(share) * int(district["budget"]):
-            return "under_minimum_share"
+            return "below_min_share"
     return None
 
 
@@ -156,7 +202,7 @@ def project_ballots(
                 process=process_id,
                 voter=str(body.get("voter")),
                 district=str(body.get("district")),
-                scope=str(district.get("kind", "local")) if district else "",
+                scope=scope_of(budget_settings(process), str(body.get("district"))) if district and process else "",
                 projects=tuple(body.get("projects", [])),
                 points=dict(points) if points is not None else None,
                 channel="paper" if record.device in paper else "terminal",

@@ -11,15 +11,14 @@ file's id kept as ``pb_id``; the count rule is META ``rule``; the ballot rule fr
 
 Paper ballots: the server holds a "paper entry" device (its Ed25519 key in
 ``DIR/keys/paper.key``, enrolled like a terminal with an enrollment token, named "Paper
-ballots"). It signs one ``budget.ballot`` per VOTES row (voter tag = sha256 of
-``"<salt>:<voter_id>"``, ``assisted`` false, day = META ``date_end`` or today), seals them
+ballots"). It signs one ``budget.ballot`` per VOTES row (voter tag =
+``shared_models.budget.voter_tag(salt, voter_id)``, ``assisted`` false, day = META ``date_end`` or today), seals them
 900 to a seal (under the 64 KiB record limit), and sends them through the same ``ingest_lines`` as terminals, with
 channel ``paper``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -32,6 +31,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
+from shared_models.budget import parse_budget_settings, voter_tag
 from shared_models.keys import device_id_for, ed25519_private_from_bytes, private_bytes, public_b64
 from shared_models.manifest import ManifestProcess
 from shared_models.pabulib import PbElection
@@ -71,7 +71,8 @@ def slug(text: str) -> str:
 
 
 def paper_voter_tag(salt: str, voter_id: str) -> str:
-    return hashlib.sha256(f"{salt}:{voter_id}".encode()).hexdigest()
+    """The voter tag of a pabulib voter id, as a voting code's (``shared_models.budget.voter_tag``)."""
+    return voter_tag(salt, voter_id)
 
 
 def process_from_file(path: Path) -> ManifestProcess:
@@ -87,7 +88,9 @@ def process_from_file(path: Path) -> ManifestProcess:
     data.setdefault("test", False)
     settings = data.setdefault("settings", {})
     if "budget" in data.get("activities", []):
-        settings.setdefault("budget", {}).setdefault("voter_salt", secrets.token_hex(16))
+        budget = settings.setdefault("budget", {})
+        budget.setdefault("voter_salt", secrets.token_hex(16))
+        settings["budget"] = parse_budget_settings(budget).to_dict()
     return ManifestProcess.model_validate(data)
 
 

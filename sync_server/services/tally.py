@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from shared_models.tally import Ballot as TallyBallot
 from shared_models.tally import Project, tally_by_rule
 from sync_server.db.models import Process
 from sync_server.errors import UnknownProcess
-from sync_server.services.ballots import Ballot, budget_settings, load_ballots
+from sync_server.services.ballots import Ballot, all_districts, budget_settings, load_ballots
 
 __all__ = ["export_csv", "export_pb", "normalize_rule", "tally_process"]
 
@@ -32,6 +33,17 @@ __all__ = ["export_csv", "export_pb", "normalize_rule", "tally_process"]
 def normalize_rule(rule: str) -> str:
     """A pabulib rule name from either spelling (``equal_shares/add1_exhaustive`` = pabulib's)."""
     return rule.strip().lower().replace("equal_shares", "equalshares").replace("_", "-")
+
+
+def _rule_name(setting: Any) -> str:
+    """The rule a process names: a pabulib name (imports) or ``shared_models.budget.CountRule``."""
+    if isinstance(setting, str):
+        return setting
+    if isinstance(setting, dict):
+        name = str(setting.get("rule", "greedy"))
+        completion = setting.get("completion")
+        return f"{name}/{completion}" if name == "equal_shares" and completion else name
+    return "greedy"
 
 
 def _process(session: Session, process_id: str) -> dict[str, Any]:
@@ -43,7 +55,7 @@ def _process(session: Session, process_id: str) -> dict[str, Any]:
 
 
 def _count_district(
-    district: dict[str, Any], ballots: list[Ballot], rule: str, budget: dict[str, Any]
+    district: Mapping[str, Any], ballots: list[Ballot], rule: str, budget: dict[str, Any]
 ) -> dict[str, Any]:
     costs = {p["id"]: int(p["cost"]) for p in district.get("projects", [])}
     unit = int(budget.get("count_unit", 1)) or 1
@@ -94,14 +106,13 @@ def tally_process(session: Session, process_id: str, *, rule: str | None = None)
 def _tally(session: Session, process_id: str, rule: str | None) -> tuple[dict[str, Any], list[Ballot]]:
     process = _process(session, process_id)
     budget = budget_settings(process)
-    name = normalize_rule(rule or budget.get("count_rule") or "greedy")
+    name = normalize_rule(rule or _rule_name(budget.get("count_rule")))
     with session.begin():
         ballots = load_ballots(session, process_id)
     statuses = Counter(b.status for b in ballots)
     counted = [b for b in ballots if b.status == "counted"]
     districts = [
-        _count_district(d, [b for b in counted if b.district == d["id"]], name, budget)
-        for d in budget.get("districts", [])
+        _count_district(d, [b for b in counted if b.district == d["id"]], name, budget) for d in all_districts(budget)
     ]
     return {
         "process": process_id,

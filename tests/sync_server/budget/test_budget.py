@@ -104,7 +104,7 @@ def _settings_demo() -> dict[str, Any]:
 
 def test_bad_ballots_are_not_counted_and_listed_with_their_reason(settings: Settings, tmp_path: Path) -> None:
     closed = tmp_path / "closed.json"
-    budget = {**_settings_demo(), "voting_period": {"start": "2026-10-01", "end": "2026-10-31"}}
+    budget = {**_settings_demo(), "opens": "2026-10-01T00:00:00Z", "closes": "2026-10-31T18:00:00Z"}
     closed.write_text(
         json.dumps(
             {
@@ -124,7 +124,7 @@ def test_bad_ballots_are_not_counted_and_listed_with_their_reason(settings: Sett
                 "id": "coded",
                 "title": {"fi": "K", "sv": "K", "en": "K"},
                 "activities": ["budget"],
-                "settings": {"budget": {**_settings_demo(), "voter_tags": tags}},
+                "settings": {"budget": {**_settings_demo(), "code_tags": tags}},
             }
         )
     )
@@ -136,15 +136,20 @@ def test_bad_ballots_are_not_counted_and_listed_with_their_reason(settings: Sett
         "unknown_district": ballot(terminal, district="nowhere"),
         "process_closed": ballot(terminal, process="kallio-2026"),
     }
-    bad["code_not_in_set"] = ballot(terminal, process="coded")
+    bad["unknown_code"] = ballot(terminal, process="coded")
     wrong_district = ballot(terminal, district="itainen", projects=["kallio-benches"], voter="b" * 64)
     deliver(settings, terminal, [*bad.values(), wrong_district])
     found = {b.record_hash: b.reason for p in ("demo", "kallio-2026", "coded") for b in ballots_of(settings, p)}
     for reason, record in bad.items():
         assert found[record.hash] == reason
-    assert found[wrong_district.hash] == "unknown_project"  # a project of another district
+    assert found[wrong_district.hash] == "wrong_district"
     report = ballot_anomalies(settings, "demo")
-    assert report["invalid_by_reason"] == {"over_budget": 1, "unknown_district": 1, "unknown_project": 2}
+    assert report["invalid_by_reason"] == {
+        "over_budget": 1,
+        "unknown_district": 1,
+        "unknown_project": 1,
+        "wrong_district": 1,
+    }
     assert tally(settings, "demo")["ballots"]["counted"] == 0
 
 
