@@ -236,7 +236,7 @@ class BudgetScreen(Screen):
             self._text(content, f"•  {project.title_in(app.lang)}: {format_euros(project.cost)}")
         self._text(content, app.tr("budget.review.total", total=format_euros(flow.spent)), bold=True)
         self._money_left(content)
-        self._text(content, app.tr("budget.review.final"))
+        self._text(footer, app.tr("budget.review.final"), bold=True)
         self._message(footer, flow.error)
         row = BoxLayout(spacing=app.gap, size_hint_y=None)
         change = self._button(row, "budget.review.change", flow.back, name="change")
