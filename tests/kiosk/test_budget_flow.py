@@ -4,14 +4,16 @@ the ballot body, class sessions and the assisted mark."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from kiosk.budget_flow import CODE_ALPHABET, CODE_LENGTH, BudgetFlow, format_code, format_euros, local_receipt_code
 from shared_models import new_record_id
+from shared_models.ballot_rules import validate_ballot
 from shared_models.bodies import validate_body
-from shared_models.budget import voter_tag
+from shared_models.budget import parse_budget_settings, voter_tag
 from shared_models.manifest import ManifestProcess
 from sync_server.services.demo import demo_process
 
@@ -104,6 +106,8 @@ def test_a_full_ballot_body_passes_the_shared_validation(demo: ManifestProcess, 
     assert vote(flow, ("kallio-benches", "toolo-bay-lights"))
     (body,) = box.ballots
     validate_body("budget.ballot", body)
+    settings = parse_budget_settings(demo.settings["budget"])
+    assert validate_ballot(settings, body, now=datetime.now(UTC)) is None
     assert body == {
         "process": "demo",
         "district": "keskinen",
