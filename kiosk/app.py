@@ -158,6 +158,7 @@ class OsallistuApp(App):
         self.poll_seconds = poll_seconds  # how often idle and the corner gesture are checked (0: every frame)
         self.manager: ScreenManager | None = None
         self.warning: Any = None
+        self.budget_pending: dict[str, Any] = {}  # a class session or assisted mark for the next budget vote
         self._poll: Any = None
         super().__init__(**kwargs)
         self.title = "Osallistu"
@@ -259,6 +260,25 @@ class OsallistuApp(App):
         self.manager.add_widget(screen)
         self.manager.current = screen.name
 
+    # -- librarian: budget class session and assisted ballot -----------------------
+
+    def start_class_session(self, students: int) -> None:
+        """The next budget vote opened here is a class session for ``students`` students."""
+        self.budget_pending = {**self.budget_pending, "class_students": int(students)}
+
+    def end_class_session(self) -> None:
+        self.budget_pending = {k: v for k, v in self.budget_pending.items() if k != "class_students"}
+        for screen in list(self.manager.screens if self.manager else []):
+            if hasattr(screen, "flow") and screen.flow.class_session is not None:
+                screen.flow.end_class_session()
+
+    def mark_next_ballot_assisted(self) -> None:
+        """The next budget ballot is recorded as assisted (no identity); only that one."""
+        self.budget_pending = {**self.budget_pending, "assisted": True}
+        for screen in list(self.manager.screens if self.manager else []):
+            if hasattr(screen, "flow"):
+                screen.flow.mark_next_assisted()
+
     # -- librarian ----------------------------------------------------------------
 
     def open_librarian(self) -> None:
@@ -350,6 +370,7 @@ class OsallistuApp(App):
         self.large_text = False
         self.high_contrast = False
         self.error_message = ""
+        self.budget_pending = {}
         self.idle.touched()
 
     def handle(self, action: Callable[[], Any]) -> Any:

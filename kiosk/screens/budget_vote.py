@@ -292,6 +292,7 @@ def make_budget_screen(app: Any, process: Any) -> BudgetScreen:
         flow.start_class_session(int(pending["class_students"]))
     if pending.get("assisted"):
         flow.mark_next_assisted()
+    app.budget_pending = {}  # handed over: the flow owns them now
     return BudgetScreen(flow)
 
 

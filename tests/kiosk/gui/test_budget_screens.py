@@ -207,3 +207,24 @@ def test_every_budget_text_fits_its_widget(make_app: Any, demo_kiosk: Any, windo
         settle(6)
         problems += [f"{step}: {problem}" for problem in text_problems(app.root, window)]
     assert not problems, "\n".join(problems)
+
+
+def test_librarian_class_session_and_assisted_ballot(make_app: Any, demo_kiosk: Any) -> None:
+    app = make_app(demo_kiosk, registry=budget_registry())
+    app.start_class_session(2)
+    app.mark_next_ballot_assisted()
+    for number, code in enumerate((CODE, code_for("NEXTSTU23")), start=1):
+        screen = app.manager.current_screen if number > 1 else open_vote(app)
+        type_code(screen, code)
+        press(screen.ids.code_next)
+        press(district_button(screen, "Keskinen"))
+        press(toggles(screen)["kallio-benches"])
+        press(screen.ids.to_review)
+        press(screen.ids.confirm)
+        press(screen.ids.done)
+        if number == 1:
+            assert app.tr("budget.privacy.title") in texts(screen) and "Penkkejä" not in texts(screen)
+            press(screen.ids.next_student)
+    assert app.manager.current == "welcome"
+    ballots = sorted((r for r in demo_kiosk.store.records() if r.kind == "budget.ballot"), key=lambda r: r.id)
+    assert sorted(b.body.get("assisted", False) for b in ballots) == [False, True]
