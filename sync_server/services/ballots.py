@@ -105,27 +105,34 @@ def _district(budget: Mapping[str, Any], district_id: str) -> Mapping[str, Any] 
 
 def _parsed(budget: Mapping[str, Any]) -> BudgetSettings | None:
     """The settings as ``shared_models.budget`` reads them, or None (pabulib imports carry their own keys)."""
+    return _parse_cached(json.dumps(budget, sort_keys=True))
+
+
+@lru_cache(maxsize=64)
+def _parse_cached(text: str) -> BudgetSettings | None:  # failures cached too: one parse per process
     try:
-        return _parse_cached(json.dumps(budget, sort_keys=True))
+        return parse_budget_settings(json.loads(text))
     except BudgetSettingsError:
         return None
 
 
-@lru_cache(maxsize=64)
-def _parse_cached(text: str) -> BudgetSettings:
-    return parse_budget_settings(json.loads(text))
-
-
-def scope_of(budget: Mapping[str, Any], district_id: str) -> str:
-    """``district`` or ``citywide``: the slot a ballot fills (one counted ballot per voter and slot)."""
-    parsed = _parsed(budget)
-    if parsed is not None:
+def scope_of(budget: Mapping[str, Any], district_id: str, parsed: BudgetSettings | bool | None = True) -> str:
+    """``district`` or ``citywide``: the slot a ballot fills (one counted ballot per voter and slot).
+    ``parsed``: the settings already parsed (None: they do not parse; True: parse them here)."""
+    if parsed is True:
+        parsed = _parsed(budget)
+    if isinstance(parsed, BudgetSettings):
         return ballot_slot(parsed, district_id)
     district = _district(budget, district_id)
     return "citywide" if district is not None and district.get("kind") == "citywide" else "district"
 
 
-def check_ballot(process: Mapping[str, Any] | None, body: Mapping[str, Any], day: str) -> str | None:
+def check_ballot(
+    process: Mapping[str, Any] | None,
+    body: Mapping[str, Any],
+    day: str,
+    parsed: BudgetSettings | bool | None = True,
+) -> str | None:
     """Why a ballot body breaks its process's rules, or None. Pure.
 
     Settings that ``shared_models.budget`` reads are checked with
@@ -138,8 +145,9 @@ def check_ballot(process: Mapping[str, Any] | None, body: Mapping[str, Any], day
     if "budget" not in process.get("activities", []):
         return "not_a_budget_process"
     budget = budget_settings(process)
-    parsed = _parsed(budget)
-    if parsed is not None:
+    if parsed is True:
+        parsed = _parsed(budget)
+    if isinstance(parsed, BudgetSettings):
         problem = validate_ballot(parsed, body, now=datetime.fromisoformat(f"{day}T12:00:00+00:00").astimezone(UTC))
         return None if problem is None else problem.code
     period = budget.get("voting_period") or {}
@@ -190,19 +198,24 @@ def project_ballots(
     """Every ballot record with its status (see the module docstring), sorted by record hash."""
     paper = set(paper_devices)
     ballots: list[Ballot] = []
+    settings: dict[str, tuple[dict[str, Any], BudgetSettings | None]] = {}
     for record in records:
         body = record.body
         process_id = str(body.get("process"))
         process = processes.get(process_id)
-        district = _district(budget_settings(process), str(body.get("district"))) if process else None
-        reason = check_ballot(process, body, record.day)
+        if process is not None and process_id not in settings:
+            budget = budget_settings(process)
+            settings[process_id] = (budget, _parsed(budget))
+        budget, parsed = settings.get(process_id, ({}, None))
+        district = _district(budget, str(body.get("district"))) if process else None
+        reason = check_ballot(process, body, record.day, parsed)
         points = body.get("points")
         ballots.append(
             Ballot(
                 process=process_id,
                 voter=str(body.get("voter")),
                 district=str(body.get("district")),
-                scope=scope_of(budget_settings(process), str(body.get("district"))) if district and process else "",
+                scope=scope_of(budget, str(body.get("district")), parsed) if district else "",
                 projects=tuple(body.get("projects", [])),
                 points=dict(points) if points is not None else None,
                 channel="paper" if record.device in paper else "terminal",
