@@ -191,13 +191,9 @@ FILES = sorted(PABULIB.glob("*.pb")) if PABULIB.is_dir() else []
 
 
 @pytest.mark.parametrize("name", [f.name for f in FILES] or ["(no files)"])
-def test_golden_import_paper_ballots_and_count_selects_the_official_winners(
-    name: str, settings: Settings, database_url: str | None
-) -> None:
+def test_golden_import_paper_ballots_and_count_selects_the_official_winners(name: str, settings: Settings) -> None:
     if not FILES:
         pytest.skip(f"the pabulib data folder {PABULIB} is absent")
-    if "Lodz" in name and database_url is not None:
-        pytest.skip("Lodz (70,747 ballots) runs on SQLite only: about a minute per database")
     path = PABULIB / name
     election = parse_pb(path.read_text(encoding="utf-8"))
     info = import_pb(settings, path, paper=True)
