@@ -183,7 +183,7 @@ class OsallistuApp(App):
         self._poll = Clock.schedule_interval(self._tick, self.poll_seconds)
         self.log("kiosk.started")
         if self.screenshot_path is not None:
-            Clock.schedule_once(lambda _dt: self._save_screenshot(), 1.0)
+            Clock.schedule_once(lambda _dt: self._save_screenshot(), 3.0)
         return root
 
     def _save_screenshot(self) -> None:
@@ -440,7 +440,7 @@ def run_terminal(kdir: Path | str, *, fullscreen: bool = True, screenshot_path: 
     SIGTERM (a service manager stopping the terminal) closes the app the normal way, so the
     sync worker stops and the store is closed; the process then exits with status 0.
     For tests and support: when ``OSALLISTU_SCREENSHOT=path.png`` is set (or
-    ``screenshot_path`` given), the first screen is saved there as a PNG a second after start.
+    ``screenshot_path`` given), the first screen is saved there as a PNG three seconds after start.
     """
     from kivy.config import Config
 

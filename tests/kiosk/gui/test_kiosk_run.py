@@ -24,7 +24,7 @@ from .screenshots import SCREENSHOT_DIR
 REPO = Path(__file__).resolve().parents[3]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
-from tests.servers import OSALLISTU, server_process  # noqa: E402
+from tests.servers import server_process  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -59,7 +59,9 @@ def test_kiosk_run_opens_the_window_on_the_display_and_stops_cleanly_on_sigterm(
         enroll_terminal(kdir, server_url=url, token=token, pin="2468").close()
         log_path = tmp_path / "kiosk-run.log"
         with log_path.open("wb") as log:
-            process = subprocess.Popen([*OSALLISTU, "kiosk", "run", str(kdir)], env=env, stdout=log, stderr=log)
+            # The installed console script, as the README tells operators to run it.
+            command = [str(Path(sys.executable).with_name("osallistu")), "kiosk", "run", str(kdir)]
+            process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
             try:
                 deadline = time.monotonic() + START_SECONDS
                 while not shot.exists() and process.poll() is None and time.monotonic() < deadline:
