@@ -11,28 +11,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from kiosk.enroll import enroll_terminal
 from sync_server.admin import revoke_device
 from sync_server.settings import Settings
 from tests.sync_server.staff import PASSWORD, make_staff
+from tests.sync_server.web.browser import SCREENSHOTS, SQLITE_ONLY, launch_chromium
 from tests.sync_server.web.test_terminals_pages import SCRIPT_NAME, revoked_at
 
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
 SIGN_IN = re.compile(r"/staff/sign-in")
-SQLITE_ONLY = pytest.mark.parametrize("database_url", [pytest.param(None, id="sqlite")])
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from launch_chromium()
 
 
 def new_page(chromium: Browser, url: str, *, lang: str = "en", zoom: bool = False) -> tuple[BrowserContext, Page]:

@@ -7,27 +7,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sync_server.settings import Settings
 from tests.sync_server.staff import PASSWORD, make_staff
-
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
-SQLITE_ONLY = pytest.mark.parametrize("database_url", [pytest.param(None, id="sqlite")])
+from tests.sync_server.web.browser import SCREENSHOTS, SQLITE_ONLY, launch_chromium
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from launch_chromium()
 
 
 def shot(page: Page, name: str) -> None:
