@@ -147,4 +147,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the raw record log is never dropped by a migration")
+    raise RuntimeError("refused: the raw record log is never dropped by a migration")

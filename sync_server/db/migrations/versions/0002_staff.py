@@ -79,4 +79,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the audit log is never dropped by a migration")
+    raise RuntimeError("refused: the audit log is never dropped by a migration")
