@@ -8,7 +8,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
@@ -26,6 +39,9 @@ __all__ = [
     "SealMember",
     "StaffSession",
     "StaffUser",
+    "VoxitAnalysisRun",
+    "VoxitParticipant",
+    "VoxitStatementRow",
 ]
 
 Stamp = DateTime(timezone=True)
@@ -207,3 +223,51 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(300))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     client_ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class VoxitStatementRow(Base):
+    """A statement of a Voxit conversation (seed or participant's) and its moderation state."""
+
+    __tablename__ = "voxit_statements"
+    __table_args__ = (
+        UniqueConstraint("process_id", "slug", name="uq_voxit_statements_slug"),
+        Index("ix_voxit_statements_state", "process_id", "state"),
+    )
+
+    process_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # Polis comment id
+    slug: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(12))  # seed | participant
+    text: Mapped[dict[str, str]] = mapped_column(JSON)
+    lang: Mapped[str | None] = mapped_column(String(16))
+    author: Mapped[int | None] = mapped_column(Integer)  # participant number
+    record_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(12))  # pending | approved | rejected
+    meta: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime | None] = mapped_column(Stamp)
+    decided_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class VoxitParticipant(Base):
+    """The number (Polis participant id) of an anonymous participant token in a conversation."""
+
+    __tablename__ = "voxit_participants"
+    __table_args__ = (UniqueConstraint("process_id", "token", name="uq_voxit_participants_token"),)
+
+    process_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(26))
+
+
+class VoxitAnalysisRun(Base):
+    """One analysis of a conversation, kept for audit."""
+
+    __tablename__ = "voxit_analysis_runs"
+
+    process_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    votes: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
