@@ -67,13 +67,14 @@ environment = Environment(
 environment.globals["CSRF_FIELD"] = CSRF_FIELD
 
 
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """The page ``template`` for ``request``, with the common context (see the module docstring)."""
+def render(request: Request, template: str, status: int = 200, *, public: bool = False, **context: Any) -> HTMLResponse:
+    """The page ``template`` for ``request``, with the common context (see the module docstring).
+    ``public``: a page for anyone (``public_base.html``): no staff, no navigation, no CSRF cookie."""
     from sync_server.web.deps import csrf_token, staff_of  # deps imports render's names
 
     lang = language_of(request)
-    staff = staff_of(request)
-    csrf = csrf_token(request)
+    staff = None if public else staff_of(request)
+    csrf = "" if public else csrf_token(request)
 
     def t(key: str, **values: object) -> str:
         return translate(lang, key, **values)
