@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 __all__ = [
+    "MAX_STUDENTS",
     "MEDIA_ROOTS",
     "Message",
     "PinPad",
+    "StudentCount",
+    "class_session_message",
     "describe_pin_result",
     "export_file_name",
     "export_message",
@@ -30,6 +33,7 @@ __all__ = [
 
 MEDIA_ROOTS = (Path("/media"), Path("/run/media"))
 PIN_MAX_DIGITS = 8
+MAX_STUDENTS = 99  # a class session's students, typed on the panel's keypad
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,37 @@ class PinPad:
     def take(self) -> str:
         digits, self._digits = self._digits, ""
         return digits
+
+
+class StudentCount:
+    """How many students a class session is for, typed digit by digit (1 to ``MAX_STUDENTS``)."""
+
+    def __init__(self) -> None:
+        self.digits = ""
+
+    def press(self, digit: str) -> None:
+        if digit.isdigit() and len(digit) == 1 and int(self.digits + digit) <= MAX_STUDENTS:
+            self.digits = (self.digits + digit).lstrip("0")
+
+    def erase(self) -> None:
+        self.digits = self.digits[:-1]
+
+    def clear(self) -> None:
+        self.digits = ""
+
+    @property
+    def shown(self) -> str:
+        return self.digits or "_"
+
+    @property
+    def count(self) -> int | None:
+        """The number typed, or None when nothing (or only zeros) was typed."""
+        return int(self.digits) if self.digits else None
+
+
+def class_session_message(students: int | None) -> Message:
+    """Whether a class session is on (``students``: its size, None when none is)."""
+    return Message("panel.class_on", {"count": students}) if students else Message("panel.class_none")
 
 
 def _as_datetime(value: Any) -> datetime | None:

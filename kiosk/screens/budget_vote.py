@@ -175,7 +175,7 @@ class BudgetScreen(Screen):
     def _render_district(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
         self._title(content, "budget.district.title")
-        self._text(content, app.tr("budget.district.prompt"))
+        self._text(content, app.tr("budget.district.prompt_plus" if flow.plus_citywide else "budget.district.prompt"))
         for district in flow.districts:
             money = app.tr("budget.district.money", money=format_euros(district["budget"]))
             button = CitizenButton(
@@ -187,20 +187,50 @@ class BudgetScreen(Screen):
 
     # projects ------------------------------------------------------------------------
 
+    def _bar(self, box: Any, text: str, fraction: float) -> None:
+        self._text(box, text, bold=True)
+        box.add_widget(BudgetBar(fraction=max(0.0, min(1.0, fraction))))
+
     def _money_left(self, footer: Any) -> None:
         app, flow = App.get_running_app(), self.flow
-        self._text(
-            footer,
-            app.tr("budget.money_left", left=format_euros(flow.money_left), budget=format_euros(flow.budget)),
-            bold=True,
-        )
-        footer.add_widget(BudgetBar(fraction=flow.money_left / flow.budget if flow.budget else 0))
+        left = app.tr("budget.money_left", left=format_euros(flow.money_left), budget=format_euros(flow.budget))
+        self._bar(footer, left, flow.money_left / flow.budget if flow.budget else 0)
+
+    def _what_is_left(self, footer: Any) -> None:
+        """The bar under the cards: money, points or project places left, as the rule counts."""
+        app, flow = App.get_running_app(), self.flow
+        if flow.cumulative:
+            total = flow.points_total
+            text = app.tr("budget.points_left", left=flow.points_left, total=total)
+            self._bar(footer, text, flow.points_left / total if total else 0)
+        elif flow.counts_money:
+            self._money_left(footer)
+        elif flow.max_projects:
+            count = flow.max_projects
+            text = app.tr("budget.projects.count_left", chosen=len(flow.chosen), count=count)
+            self._bar(footer, text, (count - len(flow.chosen)) / count)
+
+    def _prompt(self) -> str:
+        app, flow = App.get_running_app(), self.flow
+        if flow.cumulative:
+            return str(app.tr("budget.projects.prompt_points", count=flow.points_total))
+        if flow.kind == "at_most":
+            return str(app.tr("budget.projects.prompt_at_most", count=flow.max_projects or 0))
+        if flow.max_projects:
+            return str(app.tr("budget.projects.prompt_max", count=flow.max_projects))
+        return str(app.tr("budget.projects.prompt"))
 
     def _render_projects(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
-        self._title(content, "budget.projects.title", district=flow.district_name(flow.district, app.lang))
-        rule = "budget.projects.prompt_max" if flow.max_projects else "budget.projects.prompt"
-        self._text(content, app.tr(rule, count=flow.max_projects or 0))
+        name = flow.district_name(flow.district, app.lang)
+        if flow.step == "citywide":
+            self._title(content, "budget.citywide.title", district=name)
+            self._text(content, app.tr("budget.citywide.prompt"))
+        else:
+            self._title(content, "budget.projects.title", district=name)
+        self._text(content, self._prompt())
+        if flow.min_projects > 1:
+            self._text(content, app.tr("budget.rule.too_few", count=flow.min_projects))
         for project in flow.projects():
             selected = project.id in flow.chosen
             card = BudgetCard(selected=selected)
@@ -213,29 +243,73 @@ class BudgetScreen(Screen):
             if project.id in flow.notes:
                 self._text(texts, app.say(flow.notes[project.id]), tone="error", bold=True)
             card.add_widget(texts)
-            toggle = CitizenButton(
-                text=app.tr("budget.projects.selected" if selected else "budget.projects.choose"),
-                kind="selected" if selected else "secondary",
-                size_hint_x=0.34,
-            )
-            toggle.project_id = project.id
-            toggle.bind(on_release=lambda _b, pid=project.id: self.act(lambda: flow.toggle(pid)))
-            card.add_widget(toggle)
+            card.add_widget(self._points(project.id) if flow.cumulative else self._toggle(project.id, selected))
             content.add_widget(card)
-        self._money_left(footer)
+        self._what_is_left(footer)
         self._message(footer, flow.error)
-        self._button(footer, "budget.projects.review", flow.to_review, kind="primary", name="to_review")
+        key = "budget.next" if flow.step == "projects" and flow.plus_citywide else "budget.projects.review"
+        self._button(footer, key, flow.to_review, kind="primary", name="to_review")
+
+    _render_citywide = _render_projects
+
+    def _toggle(self, project_id: str, selected: bool) -> CitizenButton:
+        app, flow = App.get_running_app(), self.flow
+        toggle = CitizenButton(
+            text=app.tr("budget.projects.selected" if selected else "budget.projects.choose"),
+            kind="selected" if selected else "secondary",
+            size_hint_x=0.34,
+        )
+        toggle.project_id = project_id
+        toggle.bind(on_release=lambda _b: self.act(lambda: flow.toggle(project_id)))
+        return toggle
+
+    def _points(self, project_id: str) -> BoxLayout:
+        """A cumulative card's controls: the points given, and large - and + beside each other."""
+        app, flow = App.get_running_app(), self.flow
+        given = flow.points.get(project_id, 0)
+        box = BoxLayout(orientation="vertical", size_hint=(0.34, None), spacing=app.gap * 0.5)
+        box.bind(minimum_height=box.setter("height"))
+        label = self._text(box, app.tr("budget.projects.points", count=given), bold=True, halign="center")
+        label.font_size = app.font_title
+        row = BoxLayout(spacing=app.gap, size_hint_y=None, height=app.button_h)
+        minus = CitizenButton(text=app.tr("budget.projects.remove_point"), disabled=given == 0, size_hint_y=1)
+        plus = CitizenButton(text=app.tr("budget.projects.add_point"), kind="primary", size_hint_y=1)
+        for button in (minus, plus):
+            button.font_size = app.font_title * 1.4
+            button.bold = True
+            button.project_id = project_id
+            row.add_widget(button)
+        minus.bind(on_release=lambda _b: self.act(lambda: flow.remove_point(project_id)))
+        plus.bind(on_release=lambda _b: self.act(lambda: flow.add_point(project_id)))
+        minus.point_action, plus.point_action = "remove", "add"
+        box.add_widget(row)
+        return box
 
     # review ----------------------------------------------------------------------------
 
     def _render_review(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
         self._title(content, "budget.review.title")
-        self._text(content, app.tr("budget.review.district", district=flow.district_name(flow.district, app.lang)))
-        for project in flow.chosen_projects():
-            self._text(content, f"•  {project.title_in(app.lang)}: {format_euros(project.cost)}")
-        self._text(content, app.tr("budget.review.total", total=format_euros(flow.spent)), bold=True)
-        self._money_left(content)
+        for part in flow.parts():
+            name = flow.district_name(part.district, app.lang)
+            citywide = flow.plus_citywide and flow.citywide is not None and part.district["id"] == flow.citywide["id"]
+            key = "budget.citywide.title" if citywide else "budget.review.district"
+            self._text(content, app.tr(key, district=name), bold=True)
+            for project in part.projects:
+                if flow.cumulative:
+                    amount = app.tr("budget.review.points", count=part.points.get(project.id, 0))
+                else:
+                    amount = format_euros(project.cost)
+                self._text(content, f"•  {project.title_in(app.lang)}: {amount}")
+            if flow.counts_money:
+                self._text(content, app.tr("budget.review.total", total=format_euros(part.spent)), bold=True)
+                left = part.budget - part.spent
+                text = app.tr("budget.money_left", left=format_euros(left), budget=format_euros(part.budget))
+                self._bar(content, text, left / part.budget if part.budget else 0)
+            elif flow.cumulative:
+                left = flow.points_total - sum(part.points.values())
+                text = app.tr("budget.points_left", left=left, total=flow.points_total)
+                self._bar(content, text, left / flow.points_total if flow.points_total else 0)
         self._text(footer, app.tr("budget.review.final"), bold=True)
         self._message(footer, flow.error)
         row = BoxLayout(spacing=app.gap, size_hint_y=None)
@@ -250,16 +324,27 @@ class BudgetScreen(Screen):
 
     def _render_thanks(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
+        big = app.font_title * (1.0 if app.large_text else 1.4)
         self._title(content, "budget.thanks.title")
         self._text(content, app.tr("budget.thanks.saved"))
-        self._text(content, app.tr("budget.thanks.receipt"))
-        self._text(content, flow.receipt, font_size=app.font_title * (1.0 if app.large_text else 1.4), bold=True)
+        lines = flow.receipt_lines()
+        if len(lines) > 1:
+            self._text(content, app.tr("budget.thanks.receipts"))
+            for district, code in lines:
+                self._text(content, flow.district_name(district, app.lang), bold=True)
+                self._text(content, code, font_size=big, bold=True)
+        else:
+            self._text(content, app.tr("budget.thanks.receipt"))
+            self._text(content, flow.receipt, font_size=big, bold=True)
         self._text(content, app.tr("budget.thanks.next"))
         self._button(footer, "budget.thanks.done", self._finish, kind="primary", name="done")
 
     def _finish(self) -> None:
+        app = App.get_running_app()
         if self.flow.finish() == "welcome":
-            App.get_running_app().manager.current = "welcome"
+            if self.flow.session_ended:  # the class session's last student
+                app.log("class.session_ended", reason="done")
+            app.manager.current = "welcome"
 
     def _render_privacy(self, content: Any, footer: Any, side: Any) -> None:
         app, session = App.get_running_app(), self.flow.class_session

@@ -1,5 +1,11 @@
 """The librarian's panel: sync status and the maintenance buttons.
 
+The budget vote's tools sit one tap further (``mode`` "vote"): start a class session
+(``mode`` "students": how many students, on a keypad), end it, and mark the next ballot
+as assisted. They call the app (``start_class_session`` etc.); starting and ending a
+session is logged (``class.session_started`` / ``class.session_ended``); the assisted
+mark is not logged, so nothing ties a moment at the desk to a ballot.
+
 Sync, export and the server check run off the UI thread; their results come back
 through ``Clock.schedule_once`` (``ThreadJobs`` / the sync worker), so a touch is
 never blocked. Every action is logged as a ``kiosk.event`` through the terminal.
@@ -17,6 +23,8 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.librarian_panel import (
     Message,
+    StudentCount,
+    class_session_message,
     export_file_name,
     export_message,
     find_export_folder,
@@ -24,6 +32,7 @@ from kiosk.librarian_panel import (
     status_lines,
     sync_message,
 )
+from kiosk.screens import pin_entry as _pin_entry  # noqa: F401  (its KV defines the keypad's PinKey)
 from kiosk.widgets import BodyLabel
 
 __all__ = ["LibrarianScreen"]
@@ -36,8 +45,11 @@ class LibrarianScreen(Screen):
     message = ObjectProperty(None, allownone=True)  # a librarian_panel.Message under the status
     message_tone = StringProperty("text")
     status = DictProperty({})
+    mode = StringProperty("main")  # "main", "vote" (class session and assisted) or "students"
+    students_shown = StringProperty("_")
 
     def __init__(self, **kwargs: Any) -> None:
+        self.students = StudentCount()
         super().__init__(**kwargs)
         App.get_running_app().bind(lang=lambda *_: self._show_status())
 
@@ -47,6 +59,9 @@ class LibrarianScreen(Screen):
         app.jobs.run(lambda: _checked_status(app), self._checked)
 
     def clear(self) -> None:
+        self.mode = "main"
+        self.students.clear()
+        self.students_shown = self.students.shown
         self.confirm_seal = False
         self._say(None)
         self.status = {}
@@ -157,8 +172,71 @@ class LibrarianScreen(Screen):
             self._say(export_message(path, removable, error))
             app.handle(lambda: self.load_status(check_server=False))
 
+    # -- budget vote: class session and assisted ballot --------------------------------
+
+    def open_vote_tools(self) -> None:
+        self.confirm_seal = False
+        self.mode = "vote"
+        self._say(class_session_message(_class_students(App.get_running_app())))
+
+    def back_to_main(self) -> None:
+        self.mode = "main"
+        self._say(None)
+
+    def ask_students(self) -> None:
+        self.students.clear()
+        self.students_shown = self.students.shown
+        self.mode = "students"
+        self._say(Message("panel.students_prompt"))
+
+    def press_digit(self, digit: str) -> None:
+        self.students.press(digit)
+        self.students_shown = self.students.shown
+
+    def erase_digit(self) -> None:
+        self.students.erase()
+        self.students_shown = self.students.shown
+
+    def start_class_session(self) -> None:
+        count = self.students.count
+        if count is None:
+            self._say(Message("panel.students_missing", tone="error"))
+            return
+        app = App.get_running_app()
+        app.start_class_session(count)
+        app.log("class.session_started", students=count)
+        self.students.clear()
+        self.students_shown = self.students.shown
+        self.mode = "vote"
+        self._say(Message("panel.class_started", {"count": count}, "success"))
+
+    def end_class_session(self) -> None:
+        app = App.get_running_app()
+        if _class_students(app) is None:
+            self._say(Message("panel.class_none"))
+            return
+        app.end_class_session()
+        app.log("class.session_ended", reason="librarian")
+        self._say(Message("panel.class_ended", tone="success"))
+
+    def mark_next_assisted(self) -> None:
+        App.get_running_app().mark_next_ballot_assisted()
+        self._say(Message("panel.assisted_done", tone="success"))
+
     def close(self) -> None:
         App.get_running_app().handle(App.get_running_app().close_librarian)
+
+
+def _class_students(app: Any) -> int | None:
+    """The class session on this terminal: its size, pending or in a vote screen (None: none)."""
+    pending = (getattr(app, "budget_pending", None) or {}).get("class_students")
+    if pending:
+        return int(pending)
+    for screen in app.manager.screens if app.manager else []:
+        session = getattr(getattr(screen, "flow", None), "class_session", None)
+        if session is not None:
+            return int(session.students)
+    return None
 
 
 def _checked_status(app: Any) -> dict[str, Any]:

@@ -271,3 +271,254 @@ def test_the_real_terminal_remembers_a_used_code(enrolled_kiosk: Any, demo: Mani
     flow = BudgetFlow(demo, enrolled_kiosk)
     assert vote(flow)
     assert not type_code(BudgetFlow(demo, enrolled_kiosk))
+
+
+# -- ballot kinds: cumulative points, at most N, one district plus the citywide pot ----------
+
+CITYWIDE: dict[str, Any] = {
+    "id": "koko-kaupunki",
+    "name": {"fi": "Koko kaupunki", "sv": "Hela staden", "en": "Whole city"},
+    "budget": 1_000_000_00,
+    "projects": [
+        {
+            "id": "city-library-bus",
+            "cost": 400_000_00,
+            "title": {"fi": "Kirjastobussi", "sv": "Biblioteksbuss", "en": "Library bus"},
+            "summary": {
+                "fi": "Uusi kirjastobussi kiertää lähiöitä.",
+                "sv": "En ny biblioteksbuss.",
+                "en": "A new bus.",
+            },
+        },
+        {
+            "id": "city-swim-school",
+            "cost": 300_000_00,
+            "title": {"fi": "Uimakoulu kaikille", "sv": "Simskola för alla", "en": "Swimming school for all"},
+        },
+        {
+            "id": "city-tree-planting",
+            "cost": 500_000_00,
+            "title": {"fi": "Tuhat uutta puuta", "sv": "Tusen nya träd", "en": "A thousand new trees"},
+        },
+    ],
+}
+
+
+def with_budget(process: ManifestProcess, **changes: Any) -> ManifestProcess:
+    """The process with its budget settings changed (and still valid ``shared_models.budget``)."""
+    budget = {**process.settings["budget"], **changes}
+    parse_budget_settings(budget)
+    return process.model_copy(update={"settings": {**process.settings, "budget": budget}})
+
+
+def cumulative(process: ManifestProcess, points: int = 5, **rule: Any) -> ManifestProcess:
+    return with_budget(process, ballot={"type": "cumulative", "points": points, **rule})
+
+
+def plus_citywide(process: ManifestProcess, **changes: Any) -> ManifestProcess:
+    return with_budget(process, citywide=CITYWIDE, voter_districts="one_plus_citywide", **changes)
+
+
+def counted(process: ManifestProcess, bodies: list[dict[str, Any]]) -> list[Any]:
+    """The server's projection of these ballot bodies (one terminal, today)."""
+    from sync_server.services.ballots import BallotRecord, project_ballots
+
+    records = [
+        BallotRecord(new_record_id(), f"{i:064x}", "t-one", datetime.now(UTC).date().isoformat(), body)
+        for i, body in enumerate(bodies)
+    ]
+    processes = {process.id: {"id": process.id, "activities": ["budget"], "status": "open", **process.model_dump()}}
+    return project_ballots(records, processes)
+
+
+def test_cumulative_points_are_spread_with_plus_and_minus(demo: ManifestProcess, box: BallotBox) -> None:
+    process = cumulative(demo, points=5)
+    flow = make_flow(process, box)
+    type_code(flow)
+    flow.choose_district("keskinen")
+    assert (flow.points_total, flow.points_left) == (5, 5)
+    assert flow.add_point("kallio-benches") and flow.add_point("kallio-benches") and flow.add_point("kallio-benches")
+    assert flow.add_point("sornainen-skatepark") and flow.add_point("toolo-bay-lights")  # cost never counts
+    assert flow.points_left == 0 and flow.chosen == ["kallio-benches", "sornainen-skatepark", "toolo-bay-lights"]
+    assert not flow.add_point("kallio-benches")  # the sixth point: refused with a note by its card
+    assert flow.notes["kallio-benches"] == problem_note("budget.rule.points_total", count=5)
+    assert flow.remove_point("toolo-bay-lights")  # its last point: it leaves the ballot
+    assert "toolo-bay-lights" not in flow.chosen and flow.points_left == 1 and flow.notes == {}
+    assert not flow.remove_point("toolo-bay-lights")
+    assert flow.to_review()
+    assert flow.confirm()
+    (body,) = box.ballots
+    assert body["points"] == {"kallio-benches": 3, "sornainen-skatepark": 1}
+    assert body["projects"] == ["kallio-benches", "sornainen-skatepark"]
+    settings = parse_budget_settings(process.settings["budget"])
+    assert validate_ballot(settings, body, now=datetime.now(UTC)) is None
+    (ballot,) = counted(process, box.ballots)
+    assert (ballot.status, ballot.points) == ("counted", {"kallio-benches": 3, "sornainen-skatepark": 1})
+
+
+def test_cumulative_keeps_the_projects_cap(demo: ManifestProcess, box: BallotBox) -> None:
+    flow = make_flow(cumulative(demo, points=6, max_projects=1), box)
+    type_code(flow)
+    flow.choose_district("keskinen")
+    assert flow.add_point("kallio-benches") and flow.add_point("kallio-benches")
+    assert not flow.add_point("toolo-bay-lights")
+    assert flow.notes["toolo-bay-lights"] == problem_note("budget.rule.too_many", count=1)
+
+
+def test_cumulative_review_needs_points(demo: ManifestProcess, box: BallotBox) -> None:
+    flow = make_flow(cumulative(demo), box)
+    type_code(flow)
+    flow.choose_district("keskinen")
+    assert not flow.to_review() and flow.error is not None and flow.error.key == "budget.rule.none"
+    flow.toggle("kallio-benches")  # a toggle gives one point, and takes them all back
+    assert flow.points == {"kallio-benches": 1}
+    flow.add_point("kallio-benches")
+    flow.toggle("kallio-benches")
+    assert flow.points == {} and flow.chosen == []
+
+
+def test_at_most_n_projects_end_to_end(demo: ManifestProcess, box: BallotBox) -> None:
+    process = with_budget(demo, ballot={"type": "at_most", "max_projects": 2})
+    flow = make_flow(process, box)
+    type_code(flow)
+    flow.choose_district("keskinen")
+    assert flow.toggle("sornainen-skatepark") and flow.toggle("toolo-bay-lights")  # 550 000 € of 600 000 €
+    assert not flow.toggle("kallio-benches")
+    assert flow.notes["kallio-benches"] == problem_note("budget.rule.too_many", count=2)
+    assert flow.to_review() and flow.confirm()
+    assert "points" not in box.ballots[0]
+    (ballot,) = counted(process, box.ballots)
+    assert ballot.status == "counted"
+
+
+def test_one_plus_citywide_captures_one_ballot_per_slot(demo: ManifestProcess, box: BallotBox) -> None:
+    process = plus_citywide(demo)
+    flow = make_flow(process, box)
+    assert flow.step_text == "1 / 6"
+    assert [d["id"] for d in flow.districts] == ["keskinen", "itainen", "pohjoinen", "lantinen"]
+    type_code(flow)
+    flow.choose_district("keskinen")
+    assert flow.toggle("kallio-benches")
+    assert flow.to_review() and flow.step == "citywide" and flow.step_text == "4 / 6"
+    assert flow.current_id == "koko-kaupunki" and flow.chosen == [] and flow.budget == 1_000_000_00
+    assert flow.toggle("city-library-bus") and flow.toggle("city-tree-planting")
+    assert not flow.toggle("city-swim-school")  # 300 000 € with 100 000 € of the pot left
+    assert flow.notes["city-swim-school"].key == "budget.rule.over_budget"
+    assert flow.to_review() and flow.step == "review"
+    parts = flow.parts()
+    assert [(p.district["id"], [x.id for x in p.projects], p.spent) for p in parts] == [
+        ("keskinen", ["kallio-benches"], 120_000_00),
+        ("koko-kaupunki", ["city-library-bus", "city-tree-planting"], 900_000_00),
+    ]
+    assert flow.back() and flow.step == "citywide" and flow.chosen == ["city-library-bus", "city-tree-planting"]
+    assert flow.to_review()
+    flow.mark_next_assisted()
+    assert flow.confirm()
+    salt = process.settings["budget"]["voter_salt"]
+    tag = voter_tag(salt, CODE)
+    assert box.ballots == [
+        {"process": "demo", "district": "keskinen", "voter": tag, "projects": ["kallio-benches"], "assisted": True},
+        {
+            "process": "demo",
+            "district": "koko-kaupunki",
+            "voter": tag,
+            "projects": ["city-library-bus", "city-tree-planting"],
+            "assisted": True,
+        },
+    ]
+    assert box.seen == {f"budget:demo:{tag}", f"budget:demo:{tag}:citywide"}
+    assert [district for district, _ in flow.receipts] == ["keskinen", "koko-kaupunki"]
+    ballots = counted(process, box.ballots)
+    assert sorted((b.scope, b.status) for b in ballots) == [("citywide", "counted"), ("district", "counted")]
+
+
+def test_the_citywide_part_may_stay_empty(demo: ManifestProcess, box: BallotBox) -> None:
+    flow = make_flow(plus_citywide(demo), box)
+    type_code(flow)
+    flow.choose_district("itainen")
+    flow.toggle("kontula-gym")
+    assert flow.to_review() and flow.to_review() and flow.step == "review"
+    assert [p.district["id"] for p in flow.parts()] == ["itainen"]
+    assert flow.confirm() and [b["district"] for b in box.ballots] == ["itainen"]
+
+
+def test_with_one_district_the_citywide_pot_is_one_more_choice(demo: ManifestProcess, box: BallotBox) -> None:
+    flow = make_flow(with_budget(demo, citywide=CITYWIDE), box)
+    assert flow.step_text == "1 / 5" and flow.districts[-1]["id"] == "koko-kaupunki"
+    type_code(flow)
+    flow.choose_district("koko-kaupunki")
+    assert flow.toggle("city-swim-school") and flow.to_review() and flow.step == "review"
+
+
+def test_a_closed_or_unreadable_process_is_said_at_the_code(demo: ManifestProcess, box: BallotBox) -> None:
+    closed = with_budget(demo, opens="2026-01-01T00:00:00Z", closes="2026-02-01T00:00:00Z")
+    flow = BudgetFlow(closed, box, now=lambda: datetime(2026, 3, 1, tzinfo=UTC))
+    assert not type_code(flow) and flow.code_message == problem_note("budget.code.closed")
+    early = BudgetFlow(closed, box, now=lambda: datetime(2025, 12, 1, tzinfo=UTC))
+    assert not type_code(early) and early.code_message == problem_note("budget.code.not_open")
+    inside = BudgetFlow(closed, box, now=lambda: datetime(2026, 1, 15, tzinfo=UTC))
+    assert type_code(inside)
+    broken = demo.model_copy(update={"settings": {"budget": {**demo.settings["budget"], "ballot": {"max_points": 3}}}})
+    unreadable = make_flow(broken, box)
+    assert not type_code(unreadable) and unreadable.code_message == problem_note("budget.unavailable")
+
+
+def test_the_vote_closing_while_choosing_is_refused_at_confirm(demo: ManifestProcess, box: BallotBox) -> None:
+    moment = [datetime(2026, 1, 15, tzinfo=UTC)]
+    process = with_budget(demo, opens="2026-01-01T00:00:00Z", closes="2026-02-01T00:00:00Z")
+    flow = BudgetFlow(process, box, now=lambda: moment[0])
+    assert type_code(flow)
+    flow.choose_district("keskinen")
+    assert flow.toggle("kallio-benches") and flow.to_review()
+    moment[0] = datetime(2026, 2, 2, tzinfo=UTC)
+    assert not flow.confirm()
+    assert flow.error == problem_note("budget.code.closed") and box.ballots == [] and flow.step == "review"
+
+
+def test_every_problem_code_has_words_in_every_catalog() -> None:
+    from kiosk.budget_flow import PROBLEM_KEYS
+    from kiosk.i18n import load_catalogs
+    from shared_models.ballot_rules import PROBLEM_CODES
+
+    assert set(PROBLEM_KEYS) == set(PROBLEM_CODES)
+    catalogs = load_catalogs()
+    for lang in ("fi", "sv", "en"):
+        for key in {*PROBLEM_KEYS.values(), "budget.unavailable", "budget.rule.none"}:
+            text = catalogs.text(lang, key, count=3, money="1 €", cost="2 €", left="1 €")
+            assert text and text != key, (lang, key)
+
+
+def test_problem_messages_carry_the_numbers(demo: ManifestProcess) -> None:
+    from kiosk.budget_flow import problem_message
+    from shared_models.ballot_rules import Problem
+
+    assert problem_message(Problem("below_min_share", value=1, limit=300_000_00)).fields == {
+        "money": "300\u00a0000\u00a0€"
+    }
+    assert problem_message(Problem("points_total", value=6, limit=5)).fields == {"count": 5}
+    assert problem_message(Problem("over_budget"), cost=120_000_00, left=50_000_00).fields == {
+        "cost": "120\u00a0000\u00a0€",
+        "left": "50\u00a0000\u00a0€",
+    }
+
+
+def problem_note(key: str, **fields: object) -> Any:
+    from kiosk.librarian_panel import Message
+
+    return Message(key, fields, tone="error")
+
+
+def test_student_count_is_typed_from_one_to_ninety_nine() -> None:
+    from kiosk.librarian_panel import StudentCount, class_session_message
+
+    count = StudentCount()
+    assert (count.shown, count.count) == ("_", None)
+    for digit in "0245":  # a leading zero is dropped; a third digit would pass 99
+        count.press(digit)
+    assert (count.shown, count.count) == ("24", 24)
+    count.erase()
+    assert count.count == 2
+    count.press("x")
+    assert count.count == 2
+    assert class_session_message(None).key == "panel.class_none"
+    assert class_session_message(24).fields == {"count": 24}
