@@ -393,3 +393,74 @@ def codes(
         f"{count} voting codes made for {process}; it now holds {total} code tags (a new manifest was signed)."
     )
     console.print(f"Wrote {out}")
+
+
+ConversationArg = Annotated[str, typer.Argument(help="The conversation (a process with the voxit activity).")]
+
+
+@app.command("analyze")
+@guarded
+def analyze(directory: DirArg, conversation: ConversationArg, as_json: JsonOpt = False) -> None:
+    """Analyse a conversation now (opinion groups, consensus, priorities); the terminals get the
+    new priorities and opinion map in a re-signed manifest. Ids are Polis ids."""
+    from sync_server.services.voxit_admin import analyze_conversation
+
+    with console.status(f"Analysing {conversation} ..."):
+        report = analyze_conversation(_settings(directory), conversation)
+    if as_json:
+        print_json(report)
+        return
+    m = report["matrix"]
+    console.print(
+        f"Conversation {conversation}, run {report['run']}: {m['participants']} participants, "
+        f"{m['statements']} statements, {m['votes']} votes; {report['in_conv']} clustered into "
+        f"{len(report['groups'])} groups ({report['seconds']:.2f} s)."
+    )
+    for group in report["groups"]:
+        console.print(f"Group {group['id']}: {len(group['participants'])} participants")
+    ranked = sorted(report["statements"], key=lambda s: -s["group_informed_consensus"])[:5]
+    console.print("Most agreed across groups: " + ", ".join(str(s["id"]) for s in ranked))
+    console.print("Most divisive: " + ", ".join(str(s) for s in report["divisive"]))
+
+
+@app.command("import-polis")
+@guarded
+def import_polis(
+    directory: DirArg,
+    folder: Annotated[Path, typer.Argument(help="A Polis export folder (comments.csv, votes.csv).")],
+    lang: Annotated[
+        str, typer.Option("--lang", help="The language of the comments (a language code; 'und' if unknown).")
+    ] = "und",
+) -> None:
+    """A closed conversation from a Polis export, votes through the raw log; prints its id alone on the last line."""
+    from sync_server.services.voxit_admin import import_polis_folder
+
+    with console.status(f"Importing {folder} ..."):
+        info = import_polis_folder(_settings(directory), folder, lang=lang)
+    counts = info["ingest"]
+    console.print(
+        f"Imported {folder}: {info['comments']} comments, {info['participants']} participants, "
+        f"{info['votes']} final votes; records {counts.get('accepted', 0)} accepted, "
+        f"{counts.get('quarantined', 0)} quarantined."
+    )
+    if info["without_record"]:
+        console.print(
+            f"{info['without_record']} comment(s) longer than a terminal may send were kept without a raw-log record."
+        )
+    print(info["process"])
+
+
+@app.command("export-polis")
+@guarded
+def export_polis(
+    directory: DirArg,
+    conversation: ConversationArg,
+    folder: Annotated[
+        Path, typer.Argument(help="The folder to write comments.csv, votes.csv, participants-votes.csv.")
+    ],
+) -> None:
+    """Export a conversation in Polis's export format."""
+    from sync_server.services.voxit_admin import export_polis_folder
+
+    for path in export_polis_folder(_settings(directory), conversation, folder):
+        console.print(f"Wrote {path}")

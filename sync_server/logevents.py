@@ -36,6 +36,11 @@ EVENTS: dict[str, str] = {
     "token.created": "a one-time enrollment token was issued",
     "manifest.published": "a new signed manifest was published after the processes changed",
     "process.saved": "a process was created or changed",
+    "voxit.statements_queued": "participants' statements from the raw log entered the moderation queue",
+    "voxit.statement_moderated": "a moderator approved, rejected or marked meta a statement (audit log has who)",
+    "voxit.seed_added": "a staff seed statement was added to a conversation",
+    "voxit.analysed": "a conversation was analysed; priorities and opinion map went into a new manifest",
+    "voxit.analysis_failed": "the background analysis of a conversation failed; it is tried again next round",
     "server.started": "the HTTP server is starting",
     "staff.refused": "a staff request was refused (csrf_missing, csrf_wrong, cross_origin, forbidden, "
     "form_too_large, field_too_large); nothing was changed",

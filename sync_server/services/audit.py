@@ -32,6 +32,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "token.issued": "a one-time terminal enrollment token was issued from the staff pages",
     "device.revoked": "a terminal was revoked from the staff pages",
     "bundle.imported": "a USB bundle was imported over HTTP by a signed-in staff member",
+    "statement.moderated": "a conversation statement was approved, rejected or marked meta on the moderation page",
+    "statement.seed_added": "a seed statement was added to a conversation on the moderation page",
+    "conversation.imported": "a Polis export was imported as a conversation with 'osallistu server import-polis'",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from shared_models.manifest import ManifestProcess
 from sync_server.db.models import Process
 from sync_server.errors import UnknownProcess
 from sync_server.logevents import log_event
+from sync_server.services import voxit
 from sync_server.services.manifest import publish_manifest
 from sync_server.settings import ServerKeys
 
@@ -18,7 +20,8 @@ __all__ = ["list_processes", "save_process", "set_process_status"]
 
 
 def save_process(session: Session, keys: ServerKeys, process: ManifestProcess) -> bytes:
-    """Create or replace a process (validated as in the manifest); returns the new manifest bytes."""
+    """Create or replace a process (validated as in the manifest; a Voxit process's settings also
+    with ``shared_models.voxit``, its seeds registered); returns the new manifest bytes."""
     with session.begin():
         row = session.get(Process, process.id) or Process(id=process.id)
         row.title = dict(process.title)
@@ -26,7 +29,7 @@ def save_process(session: Session, keys: ServerKeys, process: ManifestProcess) -
         row.test = process.test
         row.status = process.status
         row.min_seal = process.min_seal
-        row.settings = dict(process.settings)
+        row.settings = voxit.prepare_settings(session, process, now=datetime.now(UTC))
         session.add(row)
         session.flush()
         log_event("process.saved", process=process.id, status=process.status)

@@ -1,0 +1,563 @@
+"""Voxit conversations on the server: statements and their moderation, votes from the raw log,
+the analysis runs and what they put into the manifest (docs/design.md, "Voxit conversations").
+
+Statements (``voxit_statements``): every statement of a conversation has a *number* (the Polis
+comment id; an imported statement keeps its export's id) and a *slug* (its id in the manifest
+and in ``voxit.vote`` answers: the number as text, or a seed's own slug from the process file).
+Seeds come from the process file (approved at once); a participant's ``voxit.statement`` record
+enters the queue as ``pending`` (:func:`collect_statements`); a moderator approves, rejects or
+marks it meta (:func:`decide`), each decision audited in the same transaction. The manifest's
+``settings["voxit"]["statements"]`` is rebuilt from the approved rows after every change and the
+manifest re-signed, so terminals receive them; a rejected or pending statement is never shipped.
+
+Participants (``voxit_participants``): each anonymous token gets a number (an imported Polis
+participant keeps its export's id), so analyses and exports speak Polis ids.
+
+Votes: every ``voxit.vote`` record of the process is one participant's final answers (one
+record per terminal session, one per imported Polis participant). :func:`load_votes` folds them
+into the analysis ``VoteLog`` (participant number, statement number, vote, time the record was
+received in ms); answers to slugs the conversation does not know are ignored.
+
+Analysis (:func:`run_analysis`): ``analyze`` with the previous run's ``Carryover`` (groups keep
+their labels), moderated-out = rejected statements, meta = meta statements; the result JSON is
+stored as the next run (``voxit_analysis_runs``), and ``priorities`` and ``opinion_map`` (see
+``shared_models/voxit.py``) are written into the process settings and the manifest re-signed.
+It runs on ``osallistu server analyze`` and in the server's worker (``voxit_worker``) when new
+votes have arrived.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shared_models.manifest import ManifestProcess
+from shared_models.voxit import SCALE, VoxitSettings, parse_voxit_settings
+from sync_server.analysis.matrix import VoteLog
+from sync_server.analysis.pipeline import Analysis, Carryover, analyze
+from sync_server.db.models import Process, RawRecord, VoxitAnalysisRun, VoxitParticipant, VoxitStatementRow
+from sync_server.errors import ServerError, StaffInputError, UnknownProcess
+from sync_server.logevents import log_event
+from sync_server.services.audit import Actor, record_action
+from sync_server.services.manifest import publish_manifest
+from sync_server.settings import ServerKeys
+
+__all__ = [
+    "DECISIONS",
+    "AnalysisRun",
+    "NoVotes",
+    "add_seed",
+    "analyse_when_new_votes",
+    "analysis_report",
+    "collect_statements",
+    "decide",
+    "latest_analysis",
+    "load_votes",
+    "moderation_queue",
+    "participant_number",
+    "prepare_settings",
+    "rebuild_settings",
+    "run_analysis",
+    "statement_rows",
+    "vote_record_count",
+    "voxit_process_ids",
+]
+
+Decision = Literal["approve", "reject", "meta"]
+DECISIONS: tuple[Decision, ...] = ("approve", "reject", "meta")
+STATES = ("pending", "approved", "rejected")
+MAX_SEED = 280  # as a participant's statement (shared_models.bodies.MAX_STATEMENT)
+
+
+class NoVotes(ServerError):
+    """A conversation without any vote cannot be analysed yet."""
+
+    reason = "voxit_no_votes"
+
+
+@dataclass(frozen=True)
+class AnalysisRun:
+    process_id: str
+    run: int
+    created_at: datetime
+    votes: int
+    seconds: float
+    result: dict[str, Any]
+
+
+def _ms(moment: datetime) -> int:
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def _voxit_process(session: Session, process_id: str) -> Process:
+    row = session.get(Process, process_id)
+    if row is None:
+        raise UnknownProcess(f"no process {process_id!r}")
+    if "voxit" not in row.activities:
+        raise UnknownProcess(f"process {process_id!r} is not a Voxit conversation", reason="not_voxit")
+    return row
+
+
+def voxit_process_ids(session: Session) -> list[str]:
+    return [row.id for row in session.scalars(select(Process).order_by(Process.id)) if "voxit" in row.activities]
+
+
+def statement_rows(session: Session, process_id: str) -> list[VoxitStatementRow]:
+    return list(
+        session.scalars(
+            select(VoxitStatementRow)
+            .where(VoxitStatementRow.process_id == process_id)
+            .order_by(VoxitStatementRow.number)
+        )
+    )
+
+
+def _next_number(session: Session, process_id: str) -> int:
+    top = session.scalar(select(func.max(VoxitStatementRow.number)).where(VoxitStatementRow.process_id == process_id))
+    return 0 if top is None else int(top) + 1
+
+
+def participant_number(session: Session, process_id: str, token: str, cache: dict[str, int] | None = None) -> int:
+    """The participant's number in the conversation; a new token gets the next free one."""
+    if cache is not None and token in cache:
+        return cache[token]
+    number = session.scalar(
+        select(VoxitParticipant.number).where(
+            VoxitParticipant.process_id == process_id, VoxitParticipant.token == token
+        )
+    )
+    if number is None:
+        top = session.scalar(select(func.max(VoxitParticipant.number)).where(VoxitParticipant.process_id == process_id))
+        number = 0 if top is None else int(top) + 1
+        session.add(VoxitParticipant(process_id=process_id, number=number, token=token))
+        session.flush()
+    if cache is not None:
+        cache[token] = int(number)
+    return int(number)
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def _shown(rows: Iterable[VoxitStatementRow]) -> list[dict[str, Any]]:
+    return [
+        {"id": r.slug, "text": dict(r.text), "origin": r.origin, "meta": r.meta} for r in rows if r.state == "approved"
+    ]
+
+
+def _settings_with_statements(voxit: dict[str, Any], rows: list[VoxitStatementRow]) -> VoxitSettings:
+    shown = _shown(rows)
+    ids = {s["id"] for s in shown}
+    updated = {**voxit, "statements": shown}
+    if voxit.get("priorities") is not None:
+        updated["priorities"] = {k: v for k, v in voxit["priorities"].items() if k in ids}
+    return parse_voxit_settings(updated)
+
+
+def prepare_settings(session: Session, process: ManifestProcess, *, now: datetime) -> dict[str, Any]:
+    """The settings to store for ``process`` (inside the caller's transaction).
+
+    For a Voxit process: ``settings["voxit"]`` checked with ``shared_models.voxit``; the file's
+    statements registered as approved seeds (a known slug keeps its number; its text and meta
+    follow the file); the statements approved earlier (participants', seeds added on the
+    moderation page) kept; the previous analysis' priorities and map kept unless the file
+    brings its own. Other processes: unchanged.
+    """
+    settings = dict(process.settings)
+    if "voxit" not in process.activities:
+        return settings
+    given = parse_voxit_settings(settings.get("voxit") or {})
+    existing = {r.slug: r for r in statement_rows(session, process.id)}
+    for statement in given.statements:
+        row = existing.get(statement.id)
+        if row is None:
+            number = _next_number(session, process.id)
+            if statement.id.isdigit() and session.get(VoxitStatementRow, (process.id, int(statement.id))) is None:
+                number = int(statement.id)
+            row = VoxitStatementRow(
+                process_id=process.id,
+                number=number,
+                slug=statement.id,
+                origin=statement.origin,
+                text=dict(statement.text),
+                lang=None if statement.origin == "seed" else next(iter(statement.text)),
+                state="approved",
+                meta=statement.meta,
+                created_ms=_ms(now),
+            )
+            session.add(row)
+        else:
+            row.text = dict(statement.text)
+            row.meta = statement.meta
+            row.state = "approved"
+        session.flush()
+    previous = session.get(Process, process.id)
+    base = given.to_dict()
+    if previous is not None:
+        old = (previous.settings or {}).get("voxit") or {}
+        for key in ("priorities", "opinion_map"):
+            if key not in base and key in old:
+                base[key] = old[key]
+    settings["voxit"] = _settings_with_statements(base, statement_rows(session, process.id)).to_dict()
+    return settings
+
+
+def rebuild_settings(session: Session, keys: ServerKeys, process_id: str, **extra: Any) -> bytes:
+    """Rewrite ``settings["voxit"]["statements"]`` from the approved rows (and ``extra`` keys),
+    then re-sign the manifest; inside the caller's transaction. Returns the manifest bytes."""
+    row = _voxit_process(session, process_id)
+    voxit = {**((row.settings or {}).get("voxit") or {}), **extra}
+    settings = _settings_with_statements(voxit, statement_rows(session, process_id))
+    row.settings = {**(row.settings or {}), "voxit": settings.to_dict()}
+    session.flush()
+    return publish_manifest(session, keys)
+
+
+# --- moderation ---------------------------------------------------------------------------------
+
+
+def collect_statements(session: Session, process_id: str | None = None) -> int:
+    """Queue the ``voxit.statement`` records not seen yet as pending statements (inside the
+    caller's transaction); returns how many were added. Records for unknown or non-Voxit
+    processes are left in the raw log only."""
+    known = set(
+        session.scalars(select(VoxitStatementRow.record_hash).where(VoxitStatementRow.record_hash.is_not(None)))
+    )
+    voxit_ids = set(voxit_process_ids(session))
+    added = 0
+    caches: dict[str, dict[str, int]] = {}
+    rows = session.execute(
+        select(RawRecord.hash, RawRecord.raw, RawRecord.received_at)
+        .where(RawRecord.kind == "voxit.statement")
+        .order_by(RawRecord.received_at, RawRecord.hash)
+    )
+    for record_hash, raw, received_at in rows:
+        if record_hash in known:
+            continue
+        body = json.loads(raw)["body"]
+        pid = body["process"]
+        if pid not in voxit_ids or (process_id is not None and pid != process_id):
+            continue
+        author = participant_number(session, pid, body["participant"], caches.setdefault(pid, {}))
+        number = _next_number(session, pid)
+        session.add(
+            VoxitStatementRow(
+                process_id=pid,
+                number=number,
+                slug=str(number),
+                origin="participant",
+                text={body["lang"]: body["text"]},
+                lang=body["lang"],
+                author=author,
+                record_hash=record_hash,
+                state="pending",
+                meta=False,
+                created_ms=_ms(received_at),
+            )
+        )
+        session.flush()
+        added += 1
+    if added:
+        log_event("voxit.statements_queued", count=added)
+    return added
+
+
+def moderation_queue(session: Session, process_id: str | None = None) -> list[VoxitStatementRow]:
+    """Pending statements, oldest first (after queueing the records that arrived since)."""
+    collect_statements(session, process_id)
+    query = select(VoxitStatementRow).where(VoxitStatementRow.state == "pending")
+    if process_id is not None:
+        query = query.where(VoxitStatementRow.process_id == process_id)
+    return list(session.scalars(query.order_by(VoxitStatementRow.process_id, VoxitStatementRow.number)))
+
+
+def decide(
+    session: Session,
+    keys: ServerKeys,
+    *,
+    process_id: str,
+    number: int,
+    decision: Decision,
+    actor: Actor,
+    now: datetime,
+    client_ip: str | None = None,
+) -> VoxitStatementRow:
+    """Approve, reject or mark meta (approved, fixed priority) one statement; audited; the
+    manifest re-signed. Runs its own transaction."""
+    if decision not in DECISIONS:
+        raise StaffInputError(f"unknown decision {decision!r}", reason="bad_decision")
+    with session.begin():
+        _voxit_process(session, process_id)
+        row = session.get(VoxitStatementRow, (process_id, number))
+        if row is None:
+            raise StaffInputError(f"no statement {number} in {process_id!r}", reason="unknown_statement")
+        before = {"state": row.state, "meta": row.meta}
+        row.state = "rejected" if decision == "reject" else "approved"
+        row.meta = decision == "meta"
+        row.decided_at = now
+        row.decided_by = actor.id
+        record_action(
+            session,
+            "statement.moderated",
+            at=now,
+            actor=actor,
+            target=f"{process_id}/{number}",
+            detail={"decision": decision, "before": before, "text": dict(row.text)},
+            client_ip=client_ip,
+        )
+        rebuild_settings(session, keys, process_id)
+        log_event("voxit.statement_moderated", process=process_id, statement=number, decision=decision)
+        return row
+
+
+def add_seed(
+    session: Session,
+    keys: ServerKeys,
+    *,
+    process_id: str,
+    text: dict[str, str],
+    actor: Actor,
+    now: datetime,
+    client_ip: str | None = None,
+) -> VoxitStatementRow:
+    """A staff seed statement (Finnish, Swedish and English), approved at once; audited; the
+    manifest re-signed. Runs its own transaction."""
+    cleaned = {lang: " ".join(text.get(lang, "").split()) for lang in ("fi", "sv", "en")}
+    if any(not value or len(value) > MAX_SEED for value in cleaned.values()):
+        raise StaffInputError(f"a seed needs a text of 1-{MAX_SEED} characters in fi, sv and en", reason="bad_seed")
+    with session.begin():
+        _voxit_process(session, process_id)
+        number = _next_number(session, process_id)
+        row = VoxitStatementRow(
+            process_id=process_id,
+            number=number,
+            slug=str(number),
+            origin="seed",
+            text=cleaned,
+            lang=None,
+            state="approved",
+            meta=False,
+            created_ms=_ms(now),
+            decided_at=now,
+            decided_by=actor.id,
+        )
+        session.add(row)
+        session.flush()
+        record_action(
+            session,
+            "statement.seed_added",
+            at=now,
+            actor=actor,
+            target=f"{process_id}/{number}",
+            detail={"text": cleaned},
+            client_ip=client_ip,
+        )
+        rebuild_settings(session, keys, process_id)
+        log_event("voxit.seed_added", process=process_id, statement=number)
+        return row
+
+
+# --- votes and analysis -------------------------------------------------------------------------
+
+
+def vote_record_count(session: Session, process_id: str) -> int:
+    """``voxit.vote`` records of the process in the raw log."""
+    count = 0
+    for (raw,) in session.execute(select(RawRecord.raw).where(RawRecord.kind == "voxit.vote")):
+        if json.loads(raw)["body"]["process"] == process_id:
+            count += 1
+    return count
+
+
+def load_votes(session: Session, process_id: str) -> tuple[VoteLog, int]:
+    """The conversation's vote log from the raw log (inside the caller's transaction) and the
+    number of ``voxit.vote`` records read. New tokens get participant numbers."""
+    slugs = {r.slug: r.number for r in statement_rows(session, process_id)}
+    numbers = {
+        token: number
+        for token, number in session.execute(
+            select(VoxitParticipant.token, VoxitParticipant.number).where(VoxitParticipant.process_id == process_id)
+        )
+    }
+    participant: list[int] = []
+    statement: list[int] = []
+    vote: list[int] = []
+    stamp: list[int] = []
+    records = 0
+    rows = session.execute(
+        select(RawRecord.raw, RawRecord.received_at)
+        .where(RawRecord.kind == "voxit.vote")
+        .order_by(RawRecord.received_at, RawRecord.hash)
+    )
+    for raw, received_at in rows:
+        body = json.loads(raw)["body"]
+        if body["process"] != process_id:
+            continue
+        records += 1
+        who = participant_number(session, process_id, body["participant"], numbers)
+        at = _ms(received_at)
+        for slug, answer in body["answers"].items():
+            number = slugs.get(slug)
+            if number is None:
+                continue
+            participant.append(who)
+            statement.append(number)
+            vote.append(int(answer))
+            stamp.append(at)
+    log = VoteLog.from_arrays(
+        np.asarray(participant, dtype=np.int64),
+        np.asarray(statement, dtype=np.int64),
+        np.asarray(vote, dtype=np.int64),
+        np.asarray(stamp, dtype=np.int64),
+    )
+    return log, records
+
+
+def _latest_run(session: Session, process_id: str) -> VoxitAnalysisRun | None:
+    return session.scalars(
+        select(VoxitAnalysisRun)
+        .where(VoxitAnalysisRun.process_id == process_id)
+        .order_by(VoxitAnalysisRun.run.desc())
+        .limit(1)
+    ).first()
+
+
+def _scaled(values: Iterable[float]) -> list[int]:
+    return [round(float(v) * SCALE) for v in values]
+
+
+def _opinion_map(analysis: Analysis, slug_of: dict[int, str], run: int) -> dict[str, Any]:
+    columns = analysis.matrix.statement_ids.tolist()
+    kept = [j for j, number in enumerate(columns) if number not in analysis.moderated_out]
+    groups = analysis.groups
+    return {
+        "run": run,
+        "columns": len(columns),
+        "moderated": len(columns) - len(kept),
+        "statements": [slug_of[columns[j]] for j in kept],
+        "center": _scaled(analysis.pca.center[kept]),
+        "components": [_scaled(analysis.pca.components[i][kept]) for i in range(2)],
+        "groups": [
+            {
+                "id": int(g),
+                "x": round(float(c[0]) * SCALE),
+                "y": round(float(c[1]) * SCALE),
+                "size": len(groups[int(g)]),
+            }
+            for g, c in zip(analysis.clustering.group_ids.tolist(), analysis.clustering.centers, strict=True)
+        ],
+    }
+
+
+def run_analysis(
+    session: Session, keys: ServerKeys, process_id: str, *, now: datetime | None = None, seed: int = 0
+) -> AnalysisRun:
+    """Analyse the conversation now: store the run, put priorities and the opinion map in the
+    manifest (re-signed). Runs its own transaction; raises NoVotes before the first vote."""
+    now = now or datetime.now(UTC)
+    with session.begin():
+        _voxit_process(session, process_id)
+        collect_statements(session, process_id)
+        log, records = load_votes(session, process_id)
+        if len(log) == 0:
+            raise NoVotes(f"conversation {process_id!r} has no votes yet")
+        rows = statement_rows(session, process_id)
+        previous = _latest_run(session, process_id)
+        carry = Carryover.from_json(previous.result) if previous is not None else None
+        started = time.perf_counter()
+        analysis = analyze(
+            log,
+            moderated_out=[r.number for r in rows if r.state == "rejected"],
+            meta=[r.number for r in rows if r.meta],
+            statement_ids=[r.number for r in rows if r.state != "rejected"],
+            previous=carry,
+        )
+        seconds = time.perf_counter() - started
+        run = (previous.run if previous is not None else 0) + 1
+        result = analysis.to_json()
+        session.add(
+            VoxitAnalysisRun(
+                process_id=process_id, run=run, created_at=now, votes=records, seconds=seconds, result=result
+            )
+        )
+        slug_of = {r.number: r.slug for r in rows}
+        shown = {r.number for r in rows if r.state == "approved"}
+        priorities = {
+            slug_of[number]: max(1, round(float(p) * SCALE))
+            for number, p in zip(analysis.statement_ids.tolist(), analysis.priority.tolist(), strict=True)
+            if number in shown
+        }
+        rebuild_settings(
+            session, keys, process_id, priorities=priorities, opinion_map=_opinion_map(analysis, slug_of, run)
+        )
+        log_event("voxit.analysed", process=process_id, run=run, votes=records, seconds=round(seconds, 3))
+        return AnalysisRun(process_id, run, now, records, seconds, result)
+
+
+def latest_analysis(session: Session, process_id: str) -> AnalysisRun | None:
+    """The last stored run (inside the caller's transaction), or None."""
+    row = _latest_run(session, process_id)
+    if row is None:
+        return None
+    return AnalysisRun(row.process_id, row.run, row.created_at, row.votes, row.seconds, row.result)
+
+
+def analysis_report(session: Session, run: AnalysisRun) -> dict[str, Any]:
+    """A run for people and scripts: groups with participant ids, statements with their
+    consensus and priority; ids are the Polis ids (participant and statement numbers)."""
+    rows = {r.number: r for r in statement_rows(session, run.process_id)}
+    result = run.result
+    return {
+        "process": run.process_id,
+        "run": run.run,
+        "created_at": run.created_at.replace(tzinfo=run.created_at.tzinfo or UTC).isoformat(),
+        "votes_records": run.votes,
+        "seconds": run.seconds,
+        "matrix": result["matrix"],
+        "k": result["k"],
+        "in_conv": len(result["in_conv"]),
+        "groups": [
+            {"id": g["id"], "participants": g["participants"], "representative": g["representative"]}
+            for g in result["groups"]
+        ],
+        "statements": [
+            {
+                "id": s["id"],
+                "slug": rows[s["id"]].slug if s["id"] in rows else None,
+                "state": rows[s["id"]].state if s["id"] in rows else None,
+                "meta": s["meta"],
+                "group_informed_consensus": s["group_informed_consensus"],
+                "divisiveness": s["divisiveness"],
+                "priority": s["priority"],
+            }
+            for s in result["statements"]
+        ],
+        "divisive": result["divisive"],
+    }
+
+
+def analyse_when_new_votes(session: Session, keys: ServerKeys, *, now: Callable[[], datetime]) -> list[AnalysisRun]:
+    """One pass of the worker: every Voxit conversation with more ``voxit.vote`` records than
+    its last run read is analysed again."""
+    done: list[AnalysisRun] = []
+    with session.begin():
+        collect_statements(session)
+        ids = voxit_process_ids(session)
+        due = []
+        for process_id in ids:
+            last = _latest_run(session, process_id)
+            if vote_record_count(session, process_id) > (last.votes if last is not None else 0):
+                due.append(process_id)
+    for process_id in due:
+        done.append(run_analysis(session, keys, process_id, now=now()))
+    return done
