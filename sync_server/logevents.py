@@ -41,6 +41,9 @@ EVENTS: dict[str, str] = {
     "voxit.seed_added": "a staff seed statement was added to a conversation",
     "voxit.analysed": "a conversation was analysed; priorities and opinion map went into a new manifest",
     "voxit.analysis_failed": "the background analysis of a conversation failed; it is tried again next round",
+    "feedback.projected": "a feedback record became a case (problem and near-duplicate given when there are any)",
+    "feedback.routed": "pending feedback cases were routed: to teams by the router's suggestion, or to triage",
+    "feedback.contact_refused": "someone not answering a feedback case asked for its contact details; refused",
     "server.started": "the HTTP server is starting",
     "staff.refused": "a staff request was refused (csrf_missing, csrf_wrong, cross_origin, forbidden, "
     "form_too_large, field_too_large); nothing was changed",

@@ -31,6 +31,9 @@ __all__ = [
     "Batch",
     "Device",
     "EnrollmentToken",
+    "FeedbackAnswer",
+    "FeedbackCase",
+    "FeedbackRouting",
     "ManifestRow",
     "Process",
     "Quarantine",
@@ -271,3 +274,102 @@ class VoxitAnalysisRun(Base):
     votes: Mapped[int] = mapped_column(Integer)
     seconds: Mapped[float] = mapped_column(Float)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FeedbackCase(Base):
+    """One piece of feedback, projected from its ``feedback.item`` record (``services.feedback``).
+
+    The record's fields are copied as sent (``sent_topic``, ``place``, ``message`` as plain text,
+    never markup); ``problem`` holds why a case was quarantined in the triage queue
+    (``unknown_process``, ``unknown_topic``, ``unknown_place``, ``contact_broken``) and
+    ``flags`` what a responder should know (``markup``). Routing: ``team``/``topic`` are
+    where the case is now (``team`` None: the triage queue); ``routing`` says how it got there
+    (``pending`` not yet looked at, ``triage`` waits for a person, ``model`` the router's
+    suggestion was confident enough, ``staff`` a person routed it); ``suggestion*``,
+    ``confidence`` and ``top3`` keep the router's suggestion. ``day`` and ``due_on`` are ISO
+    dates (``YYYY-MM-DD``, as ``records.day``); ``due_on`` is set only when a reply is wanted.
+    """
+
+    __tablename__ = "feedback_cases"
+    __table_args__ = (
+        Index("ix_feedback_cases_team", "team", "status"),
+        Index("ix_feedback_cases_recent", "process", "day"),
+        Index("ix_feedback_cases_due", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    record_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    record_id: Mapped[str] = mapped_column(String(32), unique=True)
+    reference: Mapped[str] = mapped_column(String(12), index=True)  # receipts.receipt_code(record_id)
+    process: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(String(32))
+    day: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(Stamp)
+    lang: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    sent_topic: Mapped[str] = mapped_column(String(64))
+    place: Mapped[str | None] = mapped_column(String(64))
+    wants_reply: Mapped[bool] = mapped_column(Boolean)
+    has_contact: Mapped[bool] = mapped_column(Boolean)
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    problem: Mapped[str | None] = mapped_column(String(40))
+    problem_detail: Mapped[str | None] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(String(64))
+    team: Mapped[str | None] = mapped_column(String(100))
+    routing: Mapped[str] = mapped_column(String(16))  # pending | triage | model | staff
+    confirmed: Mapped[bool] = mapped_column(Boolean)  # a person confirmed or chose the team
+    suggestion: Mapped[str | None] = mapped_column(String(100))  # the router's label
+    suggestion_team: Mapped[str | None] = mapped_column(String(100))
+    suggestion_topic: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    top3: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # [{"label", "confidence"}]
+    status: Mapped[str] = mapped_column(String(16))  # received | in_process | processed | rejected
+    status_at: Mapped[datetime] = mapped_column(Stamp)
+    due_on: Mapped[str | None] = mapped_column(String(10))
+    answered_at: Mapped[datetime | None] = mapped_column(Stamp)  # the first answer
+    duplicate_of: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    duplicate_score: Mapped[float | None] = mapped_column(Float)
+    published_at: Mapped[datetime | None] = mapped_column(Stamp)
+
+
+class FeedbackAnswer(Base):
+    """A responder's answer to a case; ``published`` marks the one shown on the public page."""
+
+    __tablename__ = "feedback_answers"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("feedback_cases.id"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(Stamp)
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    staff_email: Mapped[str | None] = mapped_column(String(254))
+    team: Mapped[str | None] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    published: Mapped[bool] = mapped_column(Boolean)
+
+
+class FeedbackRouting(Base):
+    """Every time a case was sent to a team: by the router (``kind`` = ``model``) or by a person
+    (``confirm`` kept the team, ``reroute`` changed it, ``triage`` routed from the triage queue).
+
+    The rows by people are the new labels for the next training of the router: the latest
+    ``to_topic`` / ``to_team`` per case, with the case's ``message``
+    (``services.feedback.relabelled_examples``)."""
+
+    __tablename__ = "feedback_routings"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("feedback_cases.id"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(Stamp)
+    kind: Mapped[str] = mapped_column(String(16))  # model | confirm | reroute | triage
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    staff_email: Mapped[str | None] = mapped_column(String(254))
+    from_team: Mapped[str | None] = mapped_column(String(100))
+    from_topic: Mapped[str | None] = mapped_column(String(64))
+    to_team: Mapped[str] = mapped_column(String(100))
+    to_topic: Mapped[str | None] = mapped_column(String(64))
+    suggestion: Mapped[str | None] = mapped_column(String(100))  # what the router had said
+    confidence: Mapped[float | None] = mapped_column(Float)

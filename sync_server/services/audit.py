@@ -35,6 +35,13 @@ AUDIT_ACTIONS: dict[str, str] = {
     "statement.moderated": "a conversation statement was approved, rejected or marked meta on the moderation page",
     "statement.seed_added": "a seed statement was added to a conversation on the moderation page",
     "conversation.imported": "a Polis export was imported as a conversation with 'osallistu server import-polis'",
+    "feedback.routed": "a feedback case was sent to a team from the triage queue, confirmed or re-routed",
+    "feedback.status": "a feedback case's status was changed",
+    "feedback.answered": "a responder answered a feedback case",
+    "feedback.published": "a feedback case was published with its answer",
+    "feedback.unpublished": "a published feedback case was taken off the public page",
+    "feedback.contact_shown": "a responder opened a feedback case's sealed contact details",
+    "feedback.contact_failed": "a feedback case's sealed contact details did not open",
 }
 
 

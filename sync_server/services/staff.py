@@ -66,6 +66,7 @@ ROLES: dict[str, str] = {
     "process_owner": "processes and their results",
     "moderator": "conversation statements",
     "responder": "feedback of their own team",
+    "dispatcher": "feedback triage: sends feedback no team has yet to the right team",
     "viewer": "reads terminals, anomalies, processes and results; changes nothing",
 }
 
@@ -80,6 +81,7 @@ PERMISSION_MEANINGS: dict[str, str] = {
     "statements.moderate": "accept or reject conversation statements",
     "feedback.view": "read the feedback of one's team",
     "feedback.respond": "answer the feedback of one's team",
+    "feedback.triage": "see all feedback, send feedback from the triage queue to a team, re-route between teams",
     "audit.view": "read the staff audit log",
     "users.manage": "add staff accounts and change their roles",
 }
@@ -92,6 +94,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     "moderator": frozenset({"processes.view", "statements.moderate"}),
     "responder": frozenset({"feedback.view", "feedback.respond"}),
+    "dispatcher": frozenset({"feedback.view", "feedback.triage"}),
     "viewer": frozenset({"terminals.view", "anomalies.view", "processes.view", "results.view"}),
 }
 
