@@ -436,6 +436,167 @@ def _charge(
     voter_kind[supporters] = new[held_kinds]
 
 
+# --- Screening in floats, certified: one run's choices without exact arithmetic --------------
+
+_U = 2.0**-53  # unit roundoff of float64: fl(x op y) = (x op y)(1 + d), |d| <= _U (normal range)
+_SAFE = 1.0 + 2.0**-20  # covers the rounding of computing a bound (at most 2**30 non-negative terms)
+_TINY = 2.0**-1000  # covers the absolute rounding error below the normal range (subnormals)
+
+
+class _Uncertain(Exception):
+    """A float decision of ``_screen`` was too close to call; the exact run decides."""
+
+
+class _Split:
+    """A certified price: payment ``pay`` within ``err`` of the exact one, kinds poorest first."""
+
+    __slots__ = ("err", "exact", "hi", "kinds", "lo", "pay", "pay_err", "poor", "rho", "values")
+
+    def __init__(self) -> None:
+        self.kinds: npt.NDArray[np.intp]
+        self.values: npt.NDArray[np.float64]
+        self.err: npt.NDArray[np.float64]
+        self.poor = 0  # kinds[:poor] pay all they have
+        self.pay = 0.0
+        self.pay_err = 0.0
+        self.rho = 0.0
+        self.lo = 0.0
+        self.hi = 0.0
+        self.exact: tuple[int, int] | None = None  # rho as numerator, denominator when nobody runs out
+
+
+def _screen(election: _Election, b: Any) -> list[int]:
+    """The projects one MES run with share ``b`` buys, in order, decided in floats with proof.
+
+    Every kind of money holds a float ``v`` and a bound ``e`` with ``|exact - v| <= e``. A
+    project's price is computed in floats for the split the floats suggest, with a bound on
+    the exact payment for that split; the split is then proven to be the exact one (every
+    kind that pays all it has holds certainly less than the payment, every other certainly
+    more; then that payment solves the exact equation, whose solution is unique). The
+    winner's price interval lies certainly below every other price's, or both prices are
+    exact rationals (nobody ran out: ``1/supporters`` or ``cost/supporters``) compared
+    exactly, ties by the tie rule. A project is dropped only when its supporters' money,
+    plus its bound, is certainly below its cost. Any decision that cannot be proven raises
+    ``_Uncertain`` and the caller runs the exact ``_run`` instead.
+    """
+    projects = election.projects
+    cost_utility = election.utilities == "cost"
+    start = float(b)  # b correctly rounded or truncated (gmpy2): within 2 * _U * b either way
+    values = np.empty(1024, dtype=np.float64)
+    errors = np.empty(1024, dtype=np.float64)
+    values[:2] = (start, 0.0)  # kind 0: the share; kind 1: nothing left (exact)
+    errors[:2] = (start * 4 * _U + _TINY, 0.0)
+    size = 2
+    voter_kind = np.zeros(election.groups, dtype=np.int32)
+    lower: dict[int, float] = {}  # a lower bound on each remaining candidate's rho (rho only grows)
+    for i in election.candidates:
+        rho = 1 / election.counts[i] if cost_utility else projects[i].cost / election.counts[i]
+        lower[i] = rho * (1 - 2.0**-40)
+    chosen: list[int] = []
+    while lower:
+        order = sorted(lower, key=lower.__getitem__)
+        best_hi = float("inf")
+        priced: list[tuple[int, _Split]] = []
+        for i in order:
+            if lower[i] > best_hi:
+                break  # certainly above a price already found: it cannot win, not even on a tie
+            split = _screen_price(election, i, voter_kind, values[:size], errors[:size])
+            if split is None:
+                del lower[i]
+                continue
+            lower[i] = max(lower[i], split.lo)
+            best_hi = min(best_hi, split.hi)
+            priced.append((i, split))
+        if not priced:
+            break
+        winner, split = min(priced, key=lambda pair: (pair[1].rho, election.tie_key(pair[0])))
+        for j, other in priced:
+            if j != winner and not _certainly_first(election, winner, split, j, other):
+                raise _Uncertain
+        del lower[winner]
+        chosen.append(winner)
+        # Charge: the poor kinds hold nothing now, every other kind pays the cap (a new kind).
+        paying = split.kinds[split.poor :]
+        if size + len(paying) > len(values):
+            grow = max(len(values), len(paying))
+            values = np.concatenate([values, np.empty(grow, dtype=np.float64)])
+            errors = np.concatenate([errors, np.empty(grow, dtype=np.float64)])
+        before = split.values[split.poor :]
+        values[size : size + len(paying)] = before - split.pay
+        errors[size : size + len(paying)] = (
+            split.err[split.poor :] + split.pay_err + 2 * _U * (before + split.pay)
+        ) * _SAFE + _TINY
+        new = np.ones(size, dtype=np.int32)  # kinds of the poor (and kind 1) go to kind 1
+        new[paying] = np.arange(size, size + len(paying), dtype=np.int32)
+        supporters = election.supporters[winner]
+        voter_kind[supporters] = new[voter_kind[supporters]]
+        size += len(paying)
+    return chosen
+
+
+def _certainly_first(election: _Election, i: int, a: _Split, j: int, c: _Split) -> bool:
+    """Proven: project ``i`` comes before ``j`` (lower rho, or the same rho and the tie rule)."""
+    if a.exact is not None and c.exact is not None:
+        left, right = a.exact[0] * c.exact[1], c.exact[0] * a.exact[1]
+        return left < right or (left == right and election.tie_key(i) < election.tie_key(j))
+    return a.hi < c.lo
+
+
+def _screen_price(
+    election: _Election,
+    i: int,
+    voter_kind: npt.NDArray[np.int32],
+    values: npt.NDArray[np.float64],
+    errors: npt.NDArray[np.float64],
+) -> _Split | None:
+    """Project ``i``'s certified split and price, ``None`` when its supporters certainly cannot pay."""
+    held = np.bincount(voter_kind[election.supporters[i]], weights=election.weights[i])
+    present = held.nonzero()[0]
+    order = values[present].argsort(kind="stable")
+    kinds = present[order]
+    v, e, counts = values[kinds], errors[kinds], held[kinds]  # counts: whole voters, exact in float64
+    cost = float(election.projects[i].cost)  # an integer below 2**53: exact
+    supporters = election.counts[i]
+    money = v * counts
+    spent = money.cumsum()  # spent[k]: kinds 0..k pay all they have
+    total = float(spent[-1])
+    terms = len(kinds) + 2  # a sum of n terms is within n * _U * sum (products: one more rounding)
+    total_err = (float(e @ counts) + 2 * terms * _U * total) * _SAFE + _TINY
+    if cost - total > (total_err + 4 * _U * (cost + total)) * _SAFE + _TINY:
+        return None  # certainly unaffordable
+    voters = counts.cumsum()
+    # Guess the split: the first kind that can pay an equal share of what the poorer kinds leave.
+    can = cost - spent + money <= v * (supporters - voters + counts)
+    j = int(can.argmax())
+    if not can[j]:
+        raise _Uncertain  # not certainly unaffordable, yet the floats find no payment
+    poor = float(spent[j - 1]) if j else 0.0
+    payers = float(supporters - voters[j - 1]) if j else float(supporters)
+    rest = cost - poor
+    pay = rest / payers
+    # |exact rest - rest|: the poor kinds' errors, the prefix sum's rounding, the subtraction's.
+    rest_err = float(e[:j] @ counts[:j]) + 2 * terms * _U * poor + 2 * _U * (cost + poor)
+    pay_err = (rest_err / payers + 2 * _U * pay) * _SAFE + _TINY
+    # Proof of the split: poor kinds certainly below the payment, the others certainly above.
+    gap = pay - v
+    gap[j:] *= -1
+    if not bool(((e + pay_err + 4 * _U * (v + pay)) * _SAFE + _TINY < gap).all()):
+        raise _Uncertain
+    split = _Split()
+    split.kinds, split.values, split.err, split.poor = kinds, v, e, j
+    split.pay, split.pay_err = pay, pay_err
+    if election.utilities == "cost":
+        split.rho = pay / cost
+        rho_err = (pay_err / cost + 8 * _U * split.rho) * _SAFE + _TINY
+    else:
+        split.rho = pay
+        rho_err = (pay_err + 8 * _U * pay) * _SAFE + _TINY
+    split.lo, split.hi = split.rho - rho_err, split.rho + rho_err
+    if j == 0:  # nobody runs out: the payment is cost / supporters, exactly
+        split.exact = (1, supporters) if election.utilities == "cost" else (election.projects[i].cost, supporters)
+    return split
+
+
 def _greedy_fill(election: _Election, chosen: Sequence[str]) -> tuple[str, ...]:
     """Projects a greedy pass by votes adds to ``chosen`` within the real budget (ties as greedy)."""
     left = election.budget - sum(p.cost for p in election.projects if p.id in chosen)
@@ -514,7 +675,7 @@ def _add1(
     while not (len(current.selected) == everything or (completion == "add1" and current.exhaustive)):
         interval = _Interval() if jump and skip == 0 else None
         skip = max(skip - 1, 0)
-        run = _run(election, b, interval, audit=False)
+        run = _run(election, b, interval, audit=False) if interval is not None else _choices(election, b)
         last = interval.last_step(b, increment) if interval is not None else b
         if interval is not None:
             backoff = 0 if last > b else min(2 * backoff + 1, 64)
@@ -536,6 +697,21 @@ def _add1(
     return (
         first if kept is None else _run(election, Q(kept.voter_budget.numerator, kept.voter_budget.denominator))
     ), steps
+
+
+def _choices(election: _Election, b: Any) -> MesRun:
+    """A run without its audit rounds: screened in floats with proof, exact where that cannot decide."""
+    try:
+        chosen = _screen(election, b)
+    except _Uncertain:
+        return _run(election, b, audit=False)
+    return MesRun(
+        voter_budget=Fraction(b),
+        selected=tuple(election.projects[i].id for i in chosen),
+        rounds=(),
+        spent=sum(election.projects[i].cost for i in chosen),
+        exhaustive=election.exhaustive(chosen),
+    )
 
 
 def _replace_share(run: MesRun, share: Fraction) -> MesRun:
