@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from sync_server.api import api_router
 from sync_server.api.errors import install_error_handlers
 from sync_server.db.engine import make_engine, make_sessionmaker
+from sync_server.services import voxit_worker
 from sync_server.settings import Settings
 from sync_server.web import install_web
 
@@ -29,16 +30,33 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(settings: Settings, *, clock: Callable[[], datetime] = _utc_now) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = _utc_now,
+    voxit_interval: float | None = voxit_worker.DEFAULT_INTERVAL,
+) -> FastAPI:
     """The app for one data folder: the JSON API under ``/api/v1`` and the staff pages under ``/staff``.
 
     The database must already be migrated (``serve`` and ``init`` do that). ``clock`` gives
-    the staff pages' "now" (session expiry, sign-in back-off); tests pass their own."""
+    the staff pages' "now" (session expiry, sign-in back-off); tests pass their own.
+    ``voxit_interval``: seconds between the background analyses of Voxit conversations
+    (``services.voxit_worker``); None runs none."""
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if voxit_interval is not None:
+            worker = voxit_worker.VoxitWorker(
+                app.state.sessions, app.state.keys, data_dir=settings.data_dir, interval=voxit_interval, clock=clock
+            )
+            if not worker.start():
+                worker = None
+        app.state.voxit_worker = worker
         yield
+        if worker is not None:
+            worker.stop()
         engine.dispose()
 
     app = FastAPI(title="Osallistu sync server", version="1", lifespan=lifespan)

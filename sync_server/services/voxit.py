@@ -62,6 +62,7 @@ __all__ = [
     "latest_analysis",
     "load_votes",
     "moderation_queue",
+    "opinion_map_of",
     "participant_number",
     "prepare_settings",
     "rebuild_settings",
@@ -436,7 +437,8 @@ def _scaled(values: Iterable[float]) -> list[int]:
     return [round(float(v) * SCALE) for v in values]
 
 
-def _opinion_map(analysis: Analysis, slug_of: dict[int, str], run: int) -> dict[str, Any]:
+def opinion_map_of(analysis: Analysis, slug_of: dict[int, str], run: int) -> dict[str, Any]:
+    """``settings["voxit"]["opinion_map"]`` of an analysis (see ``shared_models.voxit``)."""
     columns = analysis.matrix.statement_ids.tolist()
     kept = [j for j, number in enumerate(columns) if number not in analysis.moderated_out]
     groups = analysis.groups
@@ -498,7 +500,7 @@ def run_analysis(
             if number in shown
         }
         rebuild_settings(
-            session, keys, process_id, priorities=priorities, opinion_map=_opinion_map(analysis, slug_of, run)
+            session, keys, process_id, priorities=priorities, opinion_map=opinion_map_of(analysis, slug_of, run)
         )
         log_event("voxit.analysed", process=process_id, run=run, votes=records, seconds=round(seconds, 3))
         return AnalysisRun(process_id, run, now, records, seconds, result)
@@ -559,5 +561,8 @@ def analyse_when_new_votes(session: Session, keys: ServerKeys, *, now: Callable[
             if vote_record_count(session, process_id) > (last.votes if last is not None else 0):
                 due.append(process_id)
     for process_id in due:
-        done.append(run_analysis(session, keys, process_id, now=now()))
+        try:
+            done.append(run_analysis(session, keys, process_id, now=now()))
+        except NoVotes:  # every answer was to statements the conversation does not know
+            continue
     return done
