@@ -4,8 +4,9 @@ A card holds the process name, the code in large letters, a QR code of the code 
 terminal's camera, if it has one, reads the same text the voter would type) and short
 instructions in Finnish, Swedish and English. A class sheet is for a teacher: a numbered
 list of the class's codes, a box to tick for each used code, and one QR code holding the
-whole sheet (``osallistu-class:<process>:<code>,<code>,...``) with which the terminal
-opens a class session. The PDFs are made in memory; nothing here stores a code.
+whole sheet (``osallistu-class:<process>:<code>,<code>,...``) for a terminal with a
+camera. The terminals here have none: the teacher opens the class session from the staff
+menu and each student types the next code. The PDFs are made in memory; nothing here stores a code.
 """
 
 from __future__ import annotations
@@ -39,9 +40,14 @@ INSTRUCTIONS: dict[str, str] = {
 }
 _SHEET_HEADING = "Luokan äänestyskoodit · Klassens röstkoder · Class voting codes"
 _SHEET_HELP = (
-    "Avaa luokan äänestys päätteellä ja näytä tämä QR-koodi. · Öppna klassens röstning på terminalen "
-    "och visa QR-koden. · Open a class session on the terminal and show this QR code."
+    "Kirjastonhoitaja tai opettaja avaa luokan äänestyksen päätteen henkilökunnan valikosta. "
+    "Jokainen oppilas kirjoittaa vuorollaan seuraavan koodin ja rastittaa sen. · "
+    "Bibliotekarien eller läraren öppnar klassens röstning i terminalens personalmeny. "
+    "Varje elev skriver in nästa kod i tur och ordning och kryssar för den. · "
+    "The librarian or teacher opens a class session from the terminal's staff menu. "
+    "Each student in turn types the next code and ticks its box."
 )
+_CARD_TEXT_PT = 8.5  # the smallest size on a card: readable at arm's length, fits beside the QR code
 
 
 def _title(process_title: Mapping[str, str], process_id: str) -> str:
@@ -90,11 +96,11 @@ def _card(canvas: Canvas, code: str, title: str, x: float, y: float, w: float, h
     _draw_qr(canvas, code, x + w - pad - qr_size, y + pad, qr_size)
     text_width = w - 3 * pad - qr_size
     line_y = top - 40
-    canvas.setFont("Helvetica", 7)
+    canvas.setFont("Helvetica", _CARD_TEXT_PT)
     for lang in ("fi", "sv", "en"):
-        for line in simpleSplit(INSTRUCTIONS[lang], "Helvetica", 7, text_width):
+        for line in simpleSplit(INSTRUCTIONS[lang], "Helvetica", _CARD_TEXT_PT, text_width):
             canvas.drawString(x + pad, line_y, line)
-            line_y -= 8.5
+            line_y -= _CARD_TEXT_PT + 1.5
         line_y -= 3
 
 
@@ -136,32 +142,30 @@ def class_sheets_pdf(
     margin = 18 * mm
     for number, sheet in enumerate(sheets, start=1):
         canvas.setFont("Helvetica-Bold", 14)
-        canvas.drawString(margin, height - margin, title)
+        title_lines = simpleSplit(title, "Helvetica-Bold", 14, width - 2 * margin)[:3]
+        for i, line in enumerate(title_lines):
+            canvas.drawString(margin, height - margin - 17 * i, line)
+        top = height - margin - 17 * (len(title_lines) - 1)  # the rest sits below the title
         canvas.setFont("Helvetica", 10)
-        canvas.drawString(margin, height - margin - 16, _SHEET_HEADING)
-        canvas.drawString(margin, height - margin - 30, f"{number} / {len(sheets)}")
-        canvas.drawString(margin + 70 * mm, height - margin - 30, "Luokka · Klass · Class: ______________")
+        canvas.drawString(margin, top - 16, _SHEET_HEADING)
+        canvas.drawString(margin, top - 30, f"{number} / {len(sheets)}")
+        canvas.drawString(margin + 70 * mm, top - 30, "Luokka · Klass · Class: ______________")
         qr_size = 55 * mm
-        _draw_qr(
-            canvas,
-            class_sheet_payload(process_id, sheet),
-            width - margin - qr_size,
-            height - margin - qr_size - 40,
-            qr_size,
-        )
-        canvas.setFont("Helvetica", 7)
-        help_y = height - margin - qr_size - 50
-        for line in simpleSplit(_SHEET_HELP, "Helvetica", 7, qr_size):
+        _draw_qr(canvas, class_sheet_payload(process_id, sheet), width - margin - qr_size, top - qr_size - 40, qr_size)
+        canvas.setFont("Helvetica", 9)
+        help_y = top - qr_size - 50
+        for line in simpleSplit(_SHEET_HELP, "Helvetica", 9, qr_size):
             canvas.drawString(width - margin - qr_size, help_y, line)
-            help_y -= 8.5
-        y = height - margin - 60
+            help_y -= 11
+        y = top - 60
+        step = min(19.0, (y - margin) / len(sheet))  # 40 codes still fit above the bottom margin
         for i, code in enumerate(sheet, start=1):
             canvas.setFont("Helvetica", 11)
             canvas.drawRightString(margin + 10 * mm, y, f"{i}.")
             canvas.setFont("Courier-Bold", 14)
             canvas.drawString(margin + 14 * mm, y, code)
             canvas.rect(margin + 70 * mm, y - 2, 10, 10, stroke=1, fill=0)
-            y -= 19
+            y -= step
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -111,3 +111,35 @@ def test_add_voting_codes_keeps_tags_sorted_and_unique(server_dir: Path) -> None
     assert add_voting_codes(settings, "demo", ["b" * 64, "a" * 64]) == 2
     assert add_voting_codes(settings, "demo", ["a" * 64, "c" * 64]) == 3
     assert manifest_budget(server_dir)["code_tags"] == ["a" * 64, "b" * 64, "c" * 64]
+
+
+def _text_positions(data: bytes) -> list[tuple[float, float, str]]:
+    """(x, y, text) of every text run pypdf finds, in page coordinates."""
+    found: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: object) -> None:
+        if text.strip():
+            found.append((tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5], text))
+
+    for page in PdfReader(io.BytesIO(data)).pages:
+        page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_a_full_class_sheet_with_a_long_title_stays_on_the_page() -> None:
+    codes, _ = make_codes(40, SALT, random.Random(5))
+    long_title = {
+        "fi": "Helsingin osallistuva budjetointi 2026",
+        "sv": "Helsingfors deltagande budgetering 2026",
+        "en": "Helsinki participatory budget 2026",
+    }
+    data = class_sheets_pdf(codes, process_title=long_title, process_id="omastadi", per_sheet=40)
+    positions = _text_positions(data)
+    width, height = 595.27, 841.89  # A4 in points
+    assert all(0 < x < width and 10 < y < height for x, y, _ in positions), [p for p in positions if p[1] <= 10]
+    assert sorted(CODE.findall(" ".join(t for _, _, t in positions))) == sorted(codes)
+    title_runs = [(x, t) for x, _, t in positions if "budget" in t.lower()]
+    assert title_runs and all(x + 7 * len(t) < width for x, t in title_runs)  # 14 pt bold: under 7.5 pt a character
+    help_text = " ".join(t for _, _, t in positions)
+    assert "show this QR code" not in help_text  # the terminals have no camera: students type the codes
+    assert "types the next code" in help_text.replace("\n", " ")
