@@ -112,6 +112,8 @@ def parse_timestamp(value: str) -> datetime:
 def _all_languages(value: dict[str, str], what: str) -> dict[str, str]:
     if not value:
         return value
+    if set(value) - set(LANGUAGES):
+        raise ValueError(f"{what} has texts only in {', '.join(LANGUAGES)}")
     missing = [lang for lang in LANGUAGES if not value.get(lang, "").strip()]
     if missing:
         raise ValueError(f"{what} needs a text in {', '.join(missing)}")
@@ -164,8 +166,8 @@ class OpinionMap(_Model):
 
 
 class VoxitSettings(_Model):
-    topic: dict[Literal["fi", "sv", "en"], Text] = Field(default_factory=dict)
-    intro: dict[Literal["fi", "sv", "en"], Text] = Field(default_factory=dict)
+    topic: dict[Lang, Text] = Field(default_factory=dict)  # fi, sv and en (or none)
+    intro: dict[Lang, Text] = Field(default_factory=dict)
     allow_proposals: bool = False
     opens: Timestamp | None = None
     closes: Timestamp | None = None
