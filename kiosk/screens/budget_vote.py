@@ -52,6 +52,7 @@ class BudgetScreen(Screen):
         self.ids.body.bind(size=self._size_keys)
         self._key_h = 0.0
         self._keypad: Any = None
+        self._shown_step = ""
         self.render()
 
     # -- touches -----------------------------------------------------------------
@@ -97,7 +98,9 @@ class BudgetScreen(Screen):
         side.width = 0
         self._keypad = None
         getattr(self, f"_render_{flow.step}")(content, footer, side)
-        self.ids.scroll.scroll_y = 1
+        if flow.step != self._shown_step:  # a new step starts at its top; a touch keeps the place
+            self.ids.scroll.scroll_y = 1
+            self._shown_step = flow.step
 
     def _title(self, box: Any, key: str, **fields: object) -> None:
         app = App.get_running_app()
@@ -245,10 +248,25 @@ class BudgetScreen(Screen):
             card.add_widget(texts)
             card.add_widget(self._points(project.id) if flow.cumulative else self._toggle(project.id, selected))
             content.add_widget(card)
-        self._what_is_left(footer)
         self._message(footer, flow.error)
+        # what is left and the way on side by side: in large text the cards keep the room
+        row = BoxLayout(spacing=app.pad, size_hint_y=None)
+        left = BoxLayout(orientation="vertical", size_hint_y=None, spacing=app.gap * 0.5)
+        left.bind(minimum_height=left.setter("height"))
+        self._what_is_left(left)
+        row.add_widget(left)
         key = "budget.next" if flow.step == "projects" and flow.plus_citywide else "budget.projects.review"
-        self._button(footer, key, flow.to_review, kind="primary", name="to_review")
+        go = self._button(row, key, flow.to_review, kind="primary", name="to_review")
+        go.size_hint_x = 0.45
+
+        def fit(*_args: Any) -> None:
+            row.height = max(left.height, go.height)
+            go.pos_hint = {"center_y": 0.5}
+
+        left.bind(height=fit)
+        go.bind(height=fit)
+        fit()
+        footer.add_widget(row)
 
     _render_citywide = _render_projects
 
