@@ -59,6 +59,7 @@ __all__ = [
     "analysis_report",
     "collect_statements",
     "decide",
+    "group_votes_of",
     "latest_analysis",
     "load_votes",
     "moderation_queue",
@@ -461,6 +462,21 @@ def opinion_map_of(analysis: Analysis, slug_of: dict[int, str], run: int) -> dic
     }
 
 
+def group_votes_of(analysis: Analysis) -> list[dict[str, Any]]:
+    """Per group, its agree / disagree / seen counts in the order of ``to_json()["statements"]``
+    (kept in a run as ``"group_votes"`` for the public pages; runs stored before have none)."""
+    votes = analysis.group_votes
+    return [
+        {
+            "id": int(g),
+            "agree": votes.agree[i].tolist(),
+            "disagree": votes.disagree[i].tolist(),
+            "seen": votes.seen[i].tolist(),
+        }
+        for i, g in enumerate(votes.group_ids.tolist())
+    ]
+
+
 def run_analysis(
     session: Session, keys: ServerKeys, process_id: str, *, now: datetime | None = None, seed: int = 0
 ) -> AnalysisRun:
@@ -486,7 +502,7 @@ def run_analysis(
         )
         seconds = time.perf_counter() - started
         run = (previous.run if previous is not None else 0) + 1
-        result = analysis.to_json()
+        result = {**analysis.to_json(), "group_votes": group_votes_of(analysis)}
         session.add(
             VoxitAnalysisRun(
                 process_id=process_id, run=run, created_at=now, votes=records, seconds=seconds, result=result
