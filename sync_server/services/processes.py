@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared_models.feedback import parse_feedback_settings
 from shared_models.manifest import ManifestProcess
 from sync_server.db.models import Process
 from sync_server.errors import UnknownProcess
@@ -21,7 +22,10 @@ __all__ = ["list_processes", "save_process", "set_process_status"]
 
 def save_process(session: Session, keys: ServerKeys, process: ManifestProcess) -> bytes:
     """Create or replace a process (validated as in the manifest; a Voxit process's settings also
-    with ``shared_models.voxit``, its seeds registered); returns the new manifest bytes."""
+    with ``shared_models.voxit``, its seeds registered); returns the new manifest bytes.
+    A process with feedback needs valid feedback settings (``FeedbackSettingsError`` otherwise)."""
+    if "feedback" in process.activities:
+        parse_feedback_settings(process.settings.get("feedback", {}))
     with session.begin():
         row = session.get(Process, process.id) or Process(id=process.id)
         row.title = dict(process.title)

@@ -1,0 +1,61 @@
+"""Public feedback pages (anyone, no sign-in; ``public_base.html``):
+
+- ``GET /feedback/published``: cases staff chose to publish, with their answers, newest first;
+- ``GET /feedback/case?code=ABCD-EFGH-JK``: a citizen follows their feedback with the reference
+  code from the terminal's thank-you screen: its status, and the answer once it is published.
+  The code shows nothing else (not the message, not the answer before it is published), so a
+  code seen over a shoulder tells little.
+
+Messages and answers are shown as text (autoescaped), never as markup.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from sync_server.api.deps import SessionDep
+from sync_server.services import feedback
+from sync_server.web.deps import ClockDep
+from sync_server.web.i18n import language_of
+from sync_server.web.pages.feedback import Names
+from sync_server.web.render import render
+from sync_server.web.timefmt import time_helpers
+
+router = APIRouter()
+MAX_CODE = 64
+
+
+@router.get("/feedback/published", response_class=HTMLResponse)
+def published(request: Request, session: SessionDep, now: ClockDep) -> Response:
+    lang = language_of(request)
+    with session.begin():
+        rows = feedback.published_cases(session)
+        return render(
+            request,
+            "feedback_published.html",
+            public=True,
+            rows=rows,
+            names=Names(session, lang),
+            **time_helpers(lang, now),
+        )
+
+
+@router.get("/feedback/case", response_class=HTMLResponse)
+def follow(request: Request, session: SessionDep, now: ClockDep, code: str = "") -> Response:
+    lang = language_of(request)
+    code = code.strip()[:MAX_CODE]
+    with session.begin():
+        case = feedback.case_by_reference(session, code) if code else None
+        view = feedback.case_view(session, case.id) if case is not None and case.published_at is not None else None
+        answer = next((a for a in view.answers if a.published), None) if view is not None else None
+        return render(
+            request,
+            "feedback_follow.html",
+            public=True,
+            code=code,
+            case=case,
+            answer=answer,
+            names=Names(session, lang),
+            **time_helpers(lang, now),
+        )
