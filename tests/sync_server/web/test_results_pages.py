@@ -178,7 +178,7 @@ def test_closed_process_results_are_public_with_the_selected_projects(
         browser.cookies.set("lang", "fi")
         finnish = text_of(browser.get(f"/results/{election.process}").text)
         assert "Budjetti 100 000 €. Valittu 3 hanketta, yhteensä 100 000 €." in finnish
-        assert "Park benches ✓ Valittu 60 000 € 5 (71 % äänistä)" in finnish
+        assert "Park benches ✓ Valittu 60 000 € 5 (71 % äänestäneistä)" in finnish
 
 
 @SQLITE_ONLY

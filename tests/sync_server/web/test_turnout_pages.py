@@ -44,8 +44,8 @@ def test_turnout_counts_terminal_and_paper_ballots_by_day_district_and_channel(
         html = page.text
         text = text_of(html)
         assert "As of 2026-11-28 12:00" in text  # the app's clock: 10:00 UTC is 12:00 in Helsinki
-        assert cells(html, "channel-terminal") == ["terminal", "2", "4", "1", "1"]
-        assert cells(html, "channel-paper") == ["paper", "5", "5", "0", "0"]
+        assert cells(html, "channel-terminal") == ["Terminal", "2", "4", "1", "1"]
+        assert cells(html, "channel-paper") == ["Paper", "5", "5", "0", "0"]
         assert cells(html, "day-2026-11-21") == ["2026-11-21", "1", "0", "1", "1"]
         assert cells(html, "day-2026-11-22") == ["2026-11-22", "1", "0", "1", "3"]
         assert cells(html, "day-2026-11-27") == ["2026-11-27", "0", "5", "5", "5"]
@@ -65,7 +65,7 @@ def test_turnout_counts_terminal_and_paper_ballots_by_day_district_and_channel(
 
         staff.cookies.set("lang", "fi")
         finnish = staff.get(f"/staff/turnout/{election.process}").text
-        assert cells(finnish, "channel-paper")[0] == "paperi"
+        assert cells(finnish, "channel-paper")[0] == "Paperi"
         assert cells(finnish, "day-2026-11-21")[0] == "21.11.2026"
         assert "Päivitä nyt" in finnish
 
