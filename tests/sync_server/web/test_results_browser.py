@@ -166,6 +166,14 @@ def test_staff_watch_turnout_by_channel_and_day_and_turn_live_updates_on_and_off
         page.get_by_role("link", name="Staff preview: Testila youth budget").click()
         expect(page.get_by_text("Staff view. These results are public.")).to_be_visible()
         expect(page.locator("tbody tr.selected .project-title")).to_have_count(3)
+
+        page.goto("/staff/results/demo")  # open, a test process: staff still see the (empty) count
+        expect(page.get_by_text("Staff preview: the public does not see these counts yet", exact=False)).to_be_visible()
+        districts = page.get_by_role("navigation", name="Districts").get_by_role("link")
+        expect(districts).to_have_count(4)
+        districts.nth(1).click()
+        expect(page).to_have_url(re.compile("#district-itainen$"))
+        shot(page, "preview-demo")
     finally:
         context.close()
 

@@ -4,6 +4,7 @@ entered as paper ballots and terminal ballots pushed through the real ingest."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from shared_models import Record, make_record, sign_record
-from sync_server.budget_admin import import_pb, tally
+from sync_server.budget_admin import add_process_file, import_pb, tally
 from sync_server.settings import Settings
 from sync_server.web.pages.results import format_money, format_number, localized
 from tests.sync_server.client import Client
@@ -206,6 +207,7 @@ def test_an_open_process_shows_no_counts_but_staff_may_preview_them(settings: Se
         text = text_of(preview.text)
         assert "Staff preview: the public does not see these counts yet" in text
         assert "Counted with greedy by votes" in text and "Ballots counted 0" in text
+        assert "No ballot has been counted yet, so no project is selected." in text
         assert preview.text.count('<section class="district"') == 4  # the demo's four districts
         assert "Sign out" in text  # the staff layout, with its navigation
 
@@ -231,3 +233,57 @@ def test_the_receipt_page_speaks_the_chosen_language_and_answers_in_all_three(se
         bad = browser.get("/receipt", params={"code": "nonsense"})
         assert 'data-status="bad_code"' in bad.text
         assert "<form" in browser.get("/receipt").text
+
+
+def close_process(settings: Settings, process_id: str) -> None:
+    from sync_server.db.engine import make_engine, make_sessionmaker
+    from sync_server.services.processes import set_process_status
+
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            set_process_status(session, settings.load_keys(), process_id=process_id, status="closed")
+    finally:
+        engine.dispose()
+
+
+@SQLITE_ONLY
+def test_counts_become_public_when_the_process_closes(settings: Settings, web: str, tmp_path: Path) -> None:
+    title = {"fi": "Kevään budjetti", "sv": "Vårens budget", "en": "Spring budget"}
+    district = {
+        "id": "kallio",
+        "name": {"fi": "Kallio", "sv": "Berghäll", "en": "Kallio"},
+        "budget": 10_000_000,
+        "projects": [
+            {"id": "benches", "cost": 6_000_000, "title": {"fi": "Penkit", "sv": "Bänkar", "en": "Benches"}},
+            {"id": "lights", "cost": 5_000_000, "title": {"fi": "Valot", "sv": "Ljus", "en": "Lights"}},
+        ],
+    }
+    definition = tmp_path / "spring.json"
+    budget = {"districts": [district]}
+    spring = {"id": "spring", "title": title, "activities": ["budget"], "settings": {"budget": budget}}
+    definition.write_text(json.dumps(spring), encoding="utf-8")
+    assert add_process_file(settings, definition) == "spring"  # open, not a test process
+    client = Client(web, settings)
+    terminal = client.enroll()
+    records = [
+        ballot(terminal, "spring", "kallio", voter, projects, "2026-11-28")
+        for voter, projects in (("A", ["benches"]), ("B", ["benches"]), ("C", ["lights"]))
+    ]
+    client.push_ok(terminal, [terminal.seal(records), *records])
+
+    with httpx.Client(base_url=web, cookies={"lang": "sv"}) as browser:
+        listing = text_of(browser.get("/results").text)
+        assert "Vårens budget Omröstningen pågår, resultat senare" in listing
+        page = browser.get("/results/spring")
+        assert page.status_code == 200
+        assert "Omröstningen pågår fortfarande, så inga röster visas ännu." in text_of(page.text)
+        assert "Bänkar" not in page.text and '<svg class="bar"' not in page.text  # no count while open
+
+        close_process(settings, "spring")
+        listing = text_of(browser.get("/results").text)
+        assert "Vårens budget Resultat publicerade" in listing
+        text = text_of(browser.get("/results/spring").text)
+        assert "Räknade röster 3" in text
+        assert "Bänkar ✓ Valt 60 000 € 2 (67 % av de röstande)" in text
+        assert "Ljus Inte valt 50 000 € 1 (33 % av de röstande)" in text
