@@ -633,6 +633,12 @@ class BudgetFlow:
         self.idle_reset()
         return "welcome"
 
+    def pass_on(self) -> None:
+        """Back on the code step in a class session: this student gives up; the privacy step
+        hands the terminal to the next one (the session keeps its count)."""
+        self._forget_voter()
+        self.step = "privacy"
+
     def next_student(self) -> None:
         self._forget_voter()
         self.step = "code"

@@ -68,10 +68,20 @@ class BudgetScreen(Screen):
 
     def back(self) -> None:
         def go() -> None:
-            if not self.flow.back():
+            if self.flow.back():
+                return
+            if self.flow.class_session is not None:
+                self.flow.pass_on()  # a student gives up: the session goes on with the next one
+            else:
                 self.leave()
 
         self.act(go)
+
+    def walked_away(self) -> None:
+        """The app's idle reset is about to drop this screen: a class session ends with it."""
+        if self.flow.class_session is not None:
+            App.get_running_app().log("class.session_ended", reason="reset")
+        self.flow.idle_reset()
 
     def leave(self) -> None:
         """Back to welcome from the first step; nothing of this voter stays."""
@@ -227,7 +237,7 @@ class BudgetScreen(Screen):
         app, flow = App.get_running_app(), self.flow
         name = flow.district_name(flow.district, app.lang)
         if flow.step == "citywide":
-            self._title(content, "budget.citywide.title", district=name)
+            self._title(content, "budget.citywide.title")
             self._text(content, app.tr("budget.citywide.prompt"))
         else:
             self._title(content, "budget.projects.title", district=name)
@@ -290,16 +300,17 @@ class BudgetScreen(Screen):
         label = self._text(box, app.tr("budget.projects.points", count=given), bold=True, halign="center")
         label.font_size = app.font_title
         row = BoxLayout(spacing=app.gap, size_hint_y=None, height=app.button_h)
-        minus = CitizenButton(text=app.tr("budget.projects.remove_point"), disabled=given == 0, size_hint_y=1)
+        minus = CitizenButton(text=app.tr("budget.projects.remove_point"), size_hint_y=1)
         plus = CitizenButton(text=app.tr("budget.projects.add_point"), kind="primary", size_hint_y=1)
         for button in (minus, plus):
             button.font_size = app.font_title * 1.4
             button.bold = True
             button.project_id = project_id
-            row.add_widget(button)
         minus.bind(on_release=lambda _b: self.act(lambda: flow.remove_point(project_id)))
         plus.bind(on_release=lambda _b: self.act(lambda: flow.add_point(project_id)))
         minus.point_action, plus.point_action = "remove", "add"
+        row.add_widget(minus if given else Widget())  # no points to take: no empty-looking button
+        row.add_widget(plus)
         box.add_widget(row)
         return box
 
@@ -310,9 +321,7 @@ class BudgetScreen(Screen):
         self._title(content, "budget.review.title")
         for part in flow.parts():
             name = flow.district_name(part.district, app.lang)
-            citywide = flow.plus_citywide and flow.citywide is not None and part.district["id"] == flow.citywide["id"]
-            key = "budget.citywide.title" if citywide else "budget.review.district"
-            self._text(content, app.tr(key, district=name), bold=True)
+            self._text(content, app.tr("budget.review.district", district=name), bold=True)
             for project in part.projects:
                 if flow.cumulative:
                     amount = app.tr("budget.review.points", count=part.points.get(project.id, 0))
@@ -348,9 +357,8 @@ class BudgetScreen(Screen):
         lines = flow.receipt_lines()
         if len(lines) > 1:
             self._text(content, app.tr("budget.thanks.receipts"))
-            for district, code in lines:
-                self._text(content, flow.district_name(district, app.lang), bold=True)
-                self._text(content, code, font_size=big, bold=True)
+            for district, code in lines:  # one line each: both codes above the fold in large text
+                self._text(content, f"{flow.district_name(district, app.lang)}: {code}", font_size=big, bold=True)
         else:
             self._text(content, app.tr("budget.thanks.receipt"))
             self._text(content, flow.receipt, font_size=big, bold=True)

@@ -522,3 +522,13 @@ def test_student_count_is_typed_from_one_to_ninety_nine() -> None:
     assert count.count == 2
     assert class_session_message(None).key == "panel.class_none"
     assert class_session_message(24).fields == {"count": 24}
+
+
+def test_a_student_giving_up_passes_the_terminal_on(demo: ManifestProcess, box: BallotBox) -> None:
+    flow = make_flow(demo, box)
+    flow.start_class_session(2)
+    flow.press_key("A")
+    flow.pass_on()
+    assert (flow.step, flow.code, flow.class_session.left if flow.class_session else None) == ("privacy", "", 2)
+    flow.next_student()
+    assert vote(flow) and flow.finish() == "privacy"

@@ -77,8 +77,9 @@ def checked(kiosk: Any, records: list[Any]) -> list[Any]:
 
 
 def point_buttons(screen: Any, project: str) -> tuple[Any, Any]:
+    """(-, +) of a project's card; - is None while the project has no points."""
     found = {b.point_action: b for b in walk(screen.ids.content) if getattr(b, "project_id", None) == project}
-    return found["remove"], found["add"]
+    return found.get("remove"), found["add"]
 
 
 def tap(screen: Any, widget: Any) -> None:
@@ -102,6 +103,7 @@ def test_a_cumulative_ballot_by_touch_is_captured_and_counted(make_app: Any, poi
     press(district_button(screen, "Central"))
     shown = texts(screen)
     assert app.tr("budget.projects.prompt_points", count=5) in shown and "Points left 5 of 5" in shown
+    assert point_buttons(screen, "kallio-benches")[0] is None  # no points to take yet: no - button
     assert all(hasattr(b, "point_action") for b in toggles(screen).values())  # + and -, no choose toggle
     plus(screen, "kallio-benches", 3)
     plus(screen, "toolo-bay-lights", 2)
@@ -145,12 +147,17 @@ def test_a_one_plus_citywide_vote_by_touch_captures_two_counted_ballots(make_app
     assert screen.ids.to_review.text == app.tr("budget.next")
     press(screen.ids.to_review)
     shown = texts(screen)
-    assert "4 / 6" in shown and "Whole city: Whole city" in shown and "Money left 1\u00a0000\u00a0000\u00a0€" in shown
+    assert (
+        "4 / 6" in shown
+        and app.tr("budget.citywide.title") in shown
+        and "Money left 1\u00a0000\u00a0000\u00a0€" in shown
+    )
     press(toggles(screen)["city-library-bus"])
     press(toggles(screen)["city-swim-school"])
     press(screen.ids.to_review)
     shown = texts(screen)
-    assert "5 / 6" in shown and "Area: East" in shown and "Swimming school for all" in shown
+    assert "5 / 6" in shown and "Area: East" in shown and "Area: Whole city" in shown
+    assert "Swimming school for all" in shown
     press(screen.ids.confirm)
     assert "6 / 6" in texts(screen) and app.tr("budget.thanks.receipts") in texts(screen)
 
