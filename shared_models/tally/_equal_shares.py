@@ -588,18 +588,19 @@ def _screen_price(
     """Project ``i``'s certified split and price, ``None`` when its supporters certainly cannot pay."""
     held = np.bincount(voter_kind[election.supporters[i]], weights=election.weights[i])
     present = held.nonzero()[0]
-    order = values[present].argsort(kind="stable")
-    kinds = present[order]
-    v, e, counts = values[kinds], errors[kinds], held[kinds]  # counts: whole voters, exact in float64
+    v, counts = values[present], held[present]  # counts: whole voters, exact in float64
     cost = float(election.projects[i].cost)  # an integer below 2**53: exact
+    total = float(v @ counts)
+    terms = len(present) + 2  # a sum of n terms is within n * _U * sum (products: one more rounding)
+    total_err = (float(errors[present] @ counts) + 2 * terms * _U * total) * _SAFE + _TINY
+    if cost - total > (total_err + 4 * _U * (cost + total)) * _SAFE + _TINY:
+        return None  # certainly unaffordable
+    order = v.argsort(kind="stable")
+    kinds = present[order]
+    v, e, counts = v[order], errors[kinds], counts[order]
     supporters = election.counts[i]
     money = v * counts
     spent = money.cumsum()  # spent[k]: kinds 0..k pay all they have
-    total = float(spent[-1])
-    terms = len(kinds) + 2  # a sum of n terms is within n * _U * sum (products: one more rounding)
-    total_err = (float(e @ counts) + 2 * terms * _U * total) * _SAFE + _TINY
-    if cost - total > (total_err + 4 * _U * (cost + total)) * _SAFE + _TINY:
-        return None  # certainly unaffordable
     voters = counts.cumsum()
     # Guess the split: the first kind that can pay an equal share of what the poorer kinds leave.
     can = cost - spent + money <= v * (supporters - voters + counts)
@@ -614,9 +615,11 @@ def _screen_price(
     rest_err = float(e[:j] @ counts[:j]) + 2 * terms * _U * poor + 2 * _U * (cost + poor)
     pay_err = (rest_err / payers + 2 * _U * pay) * _SAFE + _TINY
     # Proof of the split: poor kinds certainly below the payment, the others certainly above.
+    # The slack is e + 4 _U (v + pay) + pay_err rounded up: each factor _SAFE covers the
+    # rounding of the products and sums that compute it (as in _SAFE's definition).
     gap = pay - v
     gap[j:] *= -1
-    if not bool(((e + pay_err + 4 * _U * (v + pay)) * _SAFE + _TINY < gap).all()):
+    if not bool((e * _SAFE + v * (4 * _U * _SAFE) + ((pay_err + 4 * _U * pay) * _SAFE + _TINY) < gap).all()):
         raise _Uncertain
     split = _Split()
     split.kinds, split.values, split.err, split.poor = kinds, v, e, j
