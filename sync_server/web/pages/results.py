@@ -14,19 +14,26 @@
 
 The bars are inline SVG (no script, no external file, no inline style: the CSP holds);
 a selected project's bar is hatched and its row says "Selected" in words.
+
+Counting a large process takes seconds (Lodz: 70,747 ballots), too long to repeat for
+every visitor, so ``log_state_cache`` keeps the last few answers per app, keyed by the
+process and the state of the log: the number of raw records (the log is append-only, so
+any new record changes it) and the newest manifest serial (a changed or closed process
+publishes a new manifest).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sync_server.api.deps import SessionDep
-from sync_server.db.models import Process
+from sync_server.db.models import ManifestRow, Process, RawRecord
 from sync_server.services.staff import Staff
 from sync_server.services.tally import tally_process
 from sync_server.web.deps import ClockDep, require
@@ -34,13 +41,35 @@ from sync_server.web.i18n import catalog, language_of, translate
 from sync_server.web.render import NavItem, render
 from sync_server.web.timefmt import time_helpers
 
-__all__ = ["format_money", "format_number", "is_public", "localized", "router"]
+__all__ = ["format_money", "format_number", "is_public", "localized", "log_state_cache", "router"]
 
 router = APIRouter()
 NAV = [NavItem("results.nav", "/staff/results", "results.view", order=40)]
 Viewer = Annotated[Staff, require("results.view")]
 
 NBSP = "\u00a0"
+CACHE_SIZE = 16
+T = TypeVar("T")
+
+
+def log_state_cache(request: Request, session: Session, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, or its answer kept from an earlier request while the log and the processes
+    are unchanged (see the module docstring). Kept on the app, at most ``CACHE_SIZE`` answers."""
+    with session.begin():
+        records = session.scalar(select(func.count()).select_from(RawRecord)) or 0
+        serial = session.scalar(select(func.max(ManifestRow.serial))) or 0
+    cache: dict[tuple[Any, ...], Any] | None = getattr(request.app.state, "log_state_cache", None)
+    if cache is None:
+        cache = request.app.state.log_state_cache = {}
+    full = (*key, records, serial)
+    if full in cache:
+        found: T = cache[full]
+        return found
+    value = compute()
+    cache[full] = value
+    while len(cache) > CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    return value
 
 
 def format_number(value: int, lang: str) -> str:
@@ -157,7 +186,9 @@ def _results_page(
         **time_helpers(lang, now),
     }
     if shown:
-        result = tally_process(session, process["id"])
+        result = log_state_cache(
+            request, session, ("tally", process["id"]), lambda: tally_process(session, process["id"])
+        )
         context.update(
             result=result,
             rule=_rule_text(lang, result["rule"]),

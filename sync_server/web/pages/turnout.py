@@ -25,7 +25,7 @@ from sync_server.services.staff import Staff
 from sync_server.services.turnout import CHANNELS, turnout
 from sync_server.web.deps import ClockDep, require
 from sync_server.web.i18n import language_of, translate
-from sync_server.web.pages.results import _budget_processes, format_number, localized
+from sync_server.web.pages.results import _budget_processes, format_number, localized, log_state_cache
 from sync_server.web.render import NavItem, render
 from sync_server.web.timefmt import time_helpers
 
@@ -52,7 +52,9 @@ def turnout_page(
 ) -> HTMLResponse:
     lang = language_of(request)
     try:
-        process, counts = turnout(session, process_id)
+        process, counts = log_state_cache(
+            request, session, ("turnout", process_id), lambda: turnout(session, process_id)
+        )
     except UnknownProcess:
         message = translate(lang, "turnout.unknown")
         return render(request, "error.html", status=404, message=message, reason="unknown_process")

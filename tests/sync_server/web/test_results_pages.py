@@ -287,3 +287,8 @@ def test_counts_become_public_when_the_process_closes(settings: Settings, web: s
         assert "Räknade röster 3" in text
         assert "Bänkar ✓ Valt 60 000 € 2 (67 % av de röstande)" in text
         assert "Ljus Inte valt 50 000 € 1 (33 % av de röstande)" in text
+
+        late = [ballot(terminal, "spring", "kallio", "D", ["benches"], "2026-11-28")]  # synced after closing
+        client.push_ok(terminal, [terminal.seal(late), *late])
+        text = text_of(browser.get("/results/spring").text)  # the kept count is not reused: the log grew
+        assert "Räknade röster 4" in text and "Bänkar ✓ Valt 60 000 € 3 (75 % av de röstande)" in text
