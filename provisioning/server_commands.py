@@ -395,6 +395,153 @@ def codes(
     console.print(f"Wrote {out}")
 
 
+CsvOpt = Annotated[Path, typer.Option("--csv", help="A CSV file with a header line (.csv.bz2 is read as it is).")]
+TextColumnOpt = Annotated[str, typer.Option("--text", help="The column that holds the texts.")]
+
+
+@app.command("train-router")
+@guarded
+def train_router_command(
+    directory: DirArg,
+    csv_file: CsvOpt,
+    text: TextColumnOpt,
+    label: Annotated[str, typer.Option("--label", help="The column that holds the labels (topic or team ids).")],
+    holdout: Annotated[
+        float, typer.Option("--holdout", min=0.01, max=0.5, help="Share of each label's rows held out for the figures.")
+    ] = 0.1,
+    with_reroutes: Annotated[
+        bool, typer.Option("--with-reroutes", help="Add the staff's re-routings in the server database as rows.")
+    ] = False,
+    reroutes_as: Annotated[
+        str, typer.Option("--reroutes-as", help="With --with-reroutes: the staff's 'topic' or 'team' is the label.")
+    ] = "topic",
+    as_json: JsonOpt = False,
+) -> None:
+    """Train the feedback router on labelled texts; print accuracy, macro-F1 and top-3 on a held-out part.
+
+    The saved router is the one trained without the held-out rows, so the figures are its own."""
+    import time
+
+    from sync_server.routing import calibrate_temperature, evaluate, save_router, stratified_holdout, train_router
+    from sync_server.routing.csvfile import read_csv_rows
+
+    if reroutes_as not in ("topic", "team"):
+        fail(f"--reroutes-as takes 'topic' or 'team', not {reroutes_as!r}")
+    settings = _settings(directory)
+    rows = read_csv_rows(csv_file, text=text, label=label)
+    _, texts, labels = rows.labelled()
+    left_out = len(rows.texts) - len(texts)
+    console.print(
+        f"Read {len(rows.texts):,} rows from {csv_file.name}: {len(texts):,} with a text and a {label!r}, "
+        f"{left_out:,} without were left out."
+    )
+    reroutes = 0
+    if with_reroutes:
+        from sync_server.routing.reroutes import staff_labels
+
+        staff = staff_labels(settings, kind="topic" if reroutes_as == "topic" else "team")
+        if not staff.table_present:
+            console.print("The server database has no feedback re-routings yet (an older schema); none added.")
+        reroutes = len(staff.texts)
+        texts, labels = texts + staff.texts, labels + staff.labels
+        console.print(
+            f"Added {reroutes:,} texts labelled by staff (their {reroutes_as}); "
+            f"{staff.without_label:,} routed cases had no {reroutes_as} and were left out."
+        )
+    if not texts:
+        fail(f"{csv_file} has no row with both a text and a {label!r}")
+    train_rows, held_rows = stratified_holdout(texts, labels, holdout)
+    if not held_rows:
+        fail("too few rows to hold any out for the figures; each label needs at least two rows")
+    held_texts, held_labels = [texts[i] for i in held_rows], [labels[i] for i in held_rows]
+    start = time.perf_counter()
+    with console.status(f"Training on {len(train_rows):,} rows, {len(held_rows):,} held out ..."):
+        router = train_router([texts[i] for i in train_rows], [labels[i] for i in train_rows], label_name=label)
+        router = calibrate_temperature(router, held_texts, held_labels)
+        scores = evaluate(router, held_texts, held_labels)
+    train_s = time.perf_counter() - start
+    info = save_router(router, directory, scores=scores)
+    if as_json:
+        print_json(
+            {
+                **scores.to_json(),
+                "rows": len(texts),
+                "left_out": left_out,
+                "reroutes": reroutes,
+                "train_rows": len(train_rows),
+                "held_out_rows": len(held_rows),
+                "train_s": round(train_s, 1),
+                "router": info.to_json(),
+            }
+        )
+        return
+    console.print(
+        f"Trained on {len(train_rows):,} rows ({len(router.labels)} labels) in {train_s:.1f} s; "
+        f"held out {len(held_rows):,} rows ({holdout:.0%} of each label)."
+    )
+    console.print(
+        f"Held-out figures: accuracy {scores.accuracy:.4f}, macro-F1 {scores.macro_f1:.4f}, "
+        f"top-3 {scores.top3_accuracy:.4f}."
+    )
+    console.print(
+        f"Saved the router to {Path(directory) / 'router'} (confidence temperature {router.temperature:.3f})."
+    )
+
+
+@app.command("route")
+@guarded
+def route(
+    directory: DirArg,
+    csv_file: CsvOpt,
+    text: TextColumnOpt,
+    label: Annotated[
+        str | None, typer.Option("--label", help="A column with the right labels: also print the figures.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Suggest a label for every row of a CSV file with the trained router (a backlog, say)."""
+    from rich.table import Table
+
+    from sync_server.routing import load_router, score_suggestions
+    from sync_server.routing.csvfile import read_csv_rows
+
+    _settings(directory)
+    router = load_router(directory)
+    if router is None:
+        fail(f"there is no trained router in {directory}; train one with 'osallistu server train-router'")
+    rows = read_csv_rows(csv_file, text=text, label=label)
+    numbers = [i + 1 for i, t in enumerate(rows.texts) if t.strip()]
+    suggestions = router.suggest([rows.texts[n - 1] for n in numbers])
+    by_row = dict(zip(numbers, suggestions, strict=True))
+    scores = None
+    if label is not None:
+        labelled, _, labels = rows.labelled()
+        if not labelled:
+            fail(f"{csv_file} has no row with both a text and a {label!r}")
+        scores = score_suggestions([by_row[n] for n in labelled], labels)
+    figures: dict[str, float | None] = (
+        dict(scores.to_json()) if scores else {"accuracy": None, "macro_f1": None, "top3_accuracy": None}
+    )
+    if as_json:
+        print_json({**figures, "predictions": [{"row": n, **by_row[n].to_json()} for n in numbers]})
+        return
+    shown = 50
+    table = Table("row", router.label_name, "confidence", "top 3", title=f"Suggestions ({csv_file.name})")
+    for n in numbers[:shown]:
+        s = by_row[n]
+        table.add_row(str(n), s.label, f"{s.confidence:.2f}", ", ".join(f"{lab} {c:.2f}" for lab, c in s.top3))
+    console.print(table)
+    if len(numbers) > shown:
+        console.print(f"The first {shown} of {len(numbers):,} rows are shown; --json gives every row.")
+    blank = len(rows.texts) - len(numbers)
+    console.print(f"Routed {len(numbers):,} rows; {blank:,} rows without a text were skipped.")
+    if scores is not None:
+        console.print(
+            f"Against {label!r}: accuracy {scores.accuracy:.4f}, macro-F1 {scores.macro_f1:.4f}, "
+            f"top-3 {scores.top3_accuracy:.4f}."
+        )
+
+
 ConversationArg = Annotated[str, typer.Argument(help="The conversation (a process with the voxit activity).")]
 
 
