@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sync_server.logevents import log_event
-from sync_server.routing import Router, RoutingError, load_router
-from sync_server.routing.store import ROUTER_FOLDER, SIDECAR
+
+if TYPE_CHECKING:  # scikit-learn is imported only when a router is looked for
+    from sync_server.routing import Router
 
 __all__ = ["router_for"]
 
@@ -24,6 +26,8 @@ _loaded: dict[Path, tuple[float | None, Router | None]] = {}
 
 
 def _stamp(data_dir: Path) -> float | None:
+    from sync_server.routing.store import ROUTER_FOLDER, SIDECAR
+
     try:
         return (data_dir / ROUTER_FOLDER / SIDECAR).stat().st_mtime_ns / 1e9
     except FileNotFoundError:
@@ -38,6 +42,8 @@ def router_for(data_dir: Path) -> Router | None:
         held = _loaded.get(key)
         if held is not None and held[0] == stamp:
             return held[1]
+        from sync_server.routing import RoutingError, load_router
+
         router: Router | None = None
         if stamp is not None:
             try:

@@ -31,9 +31,9 @@ def audit(engine: Engine, action: str) -> list[AuditEntry]:
         return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
 
 
-def post(client: httpx.Client, page: str, action: str, **fields: str) -> httpx.Response:
+def post(client: httpx.Client, page: str, target: str, **fields: str) -> httpx.Response:
     token = csrf_of(client.get(page).text)
-    return client.post(action, data={"csrf": token, **fields})
+    return client.post(target, data={"csrf": token, **fields})
 
 
 def test_feedback_goes_from_triage_to_a_team_is_answered_published_and_followed(
