@@ -58,7 +58,9 @@ router = APIRouter()
 
 MAP_WIDTH = 640
 MAP_HEIGHT = 420
-MAP_PAD = 36  # room for the hull's halo and the labels
+MAP_PAD = 44  # room for the hull's halo and the labels
+LABEL_WIDTH = 170  # a group label ("B: 43 people") and its height, in map units
+LABEL_HEIGHT = 24
 DOT = 4.5
 CONSENSUS_MAX = 5
 REPRESENTATIVE_MAX = 5
@@ -162,14 +164,22 @@ def opinion_map(
         style = order.get(gid, len(order)) % len(SHAPES)
         dots.append({"group": gid, "style": style, "d": _shape_path(SHAPES[style], *at, DOT)})
     groups = []
+    placed: list[Point] = []
     for gid, points in by_group.items():
         if not points:
             continue
         hull = convex_hull(points)
-        cx = sum(x for x, _ in points) / len(points)
+        cx = round(min(max(sum(x for x, _ in points) / len(points), LABEL_WIDTH / 2), width - LABEL_WIDTH / 2), 1)
         top = min(y for _, y in hull)
         bottom = max(y for _, y in hull)
-        label_above = top - 20 > 14  # room above the hull (its halo included), else below it
+        # baselines: above the hull's halo, else below it, else lower down; clear of the labels placed
+        candidates = [top - 18, bottom + 34, *(bottom + 34 + k * LABEL_HEIGHT for k in range(1, 8))]
+        fitting = [y for y in candidates if LABEL_HEIGHT <= y <= height - 4]
+        label_y = next(
+            (y for y in fitting if all(abs(cx - x) >= LABEL_WIDTH or abs(y - py) >= LABEL_HEIGHT for x, py in placed)),
+            fitting[0] if fitting else height / 2,
+        )
+        placed.append((cx, label_y))
         groups.append(
             {
                 "id": gid,
@@ -177,8 +187,8 @@ def opinion_map(
                 "style": order.get(gid, len(order)) % len(SHAPES),
                 "size": len(points),
                 "hull": " ".join(f"{x:.1f},{y:.1f}" for x, y in hull),
-                "label_x": round(min(max(cx, 48.0), width - 48.0), 1),
-                "label_y": round(top - 20 if label_above else min(bottom + 32, height - 4.0), 1),
+                "label_x": cx,
+                "label_y": round(label_y, 1),
             }
         )
     return {"width": width, "height": height, "dots": dots, "groups": groups}
