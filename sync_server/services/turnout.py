@@ -21,6 +21,7 @@ and counts them. For every group it gives ``counted`` (the ballots that count), 
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,13 +48,6 @@ class Counts:
         """Every ballot record: counted, superseded and invalid."""
         return self.counted + self.superseded + self.invalid
 
-    def plus(self, ballot: Ballot) -> Counts:
-        return Counts(
-            self.counted + (ballot.status == "counted"),
-            self.superseded + (ballot.status == "superseded"),
-            self.invalid + (ballot.status == "invalid"),
-        )
-
 
 @dataclass(frozen=True)
 class DistrictTurnout:
@@ -78,31 +72,41 @@ class Turnout:
     by_day: list[DayTurnout]
 
 
+def _counts(found: Counter[str]) -> Counts:
+    return Counts(found["counted"], found["superseded"], found["invalid"])
+
+
 def count_turnout(ballots: Iterable[Ballot], districts: Sequence[str]) -> Turnout:
     """The turnout of one process's ballots (see the module docstring). Pure."""
-    total = Counts()
+    cells: Counter[tuple[str, str, str, str]] = Counter()  # (district, channel, day, status) -> ballots
     voters: set[str] = set()
-    per_district: dict[str, Counts] = {d: Counts() for d in districts}
-    per_channel: dict[str, Counts] = {c: Counts() for c in CHANNELS}
-    per_day: dict[str, Counts] = {}
-    per_day_channel: dict[str, dict[str, Counts]] = {}
     for ballot in ballots:
-        total = total.plus(ballot)
+        cells[(ballot.district, ballot.channel, ballot.day, ballot.status)] += 1
         if ballot.status == "counted":
             voters.add(ballot.voter)
-        per_district[ballot.district] = per_district.get(ballot.district, Counts()).plus(ballot)
-        per_channel[ballot.channel] = per_channel.get(ballot.channel, Counts()).plus(ballot)
-        per_day[ballot.day] = per_day.get(ballot.day, Counts()).plus(ballot)
-        day_channels = per_day_channel.setdefault(ballot.day, {c: Counts() for c in CHANNELS})
-        day_channels[ballot.channel] = day_channels.get(ballot.channel, Counts()).plus(ballot)
+    total: Counter[str] = Counter()
+    per_district: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    per_channel: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    per_day: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    per_day_channel: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for (district, channel, day, status), n in cells.items():
+        total[status] += n
+        per_district[district][status] += n
+        per_channel[channel][status] += n
+        per_day[day][status] += n
+        per_day_channel[(day, channel)][status] += n
     known = set(districts)
     unknown = sorted(d for d in per_district if d not in known)
+    channels = [*CHANNELS, *sorted(c for c in per_channel if c not in CHANNELS)]
     return Turnout(
-        total=total,
+        total=_counts(total),
         voters=len(voters),
-        by_district=[DistrictTurnout(d, per_district[d], d in known) for d in [*districts, *unknown]],
-        by_channel=per_channel,
-        by_day=[DayTurnout(day, per_day[day], per_day_channel[day]) for day in sorted(per_day)],
+        by_district=[DistrictTurnout(d, _counts(per_district[d]), d in known) for d in [*districts, *unknown]],
+        by_channel={c: _counts(per_channel[c]) for c in channels},
+        by_day=[
+            DayTurnout(day, _counts(per_day[day]), {c: _counts(per_day_channel[(day, c)]) for c in channels})
+            for day in sorted(per_day)
+        ],
     )
 
 
