@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import html
 import json
+import random
 import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,11 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from shared_models.manifest import ManifestProcess
 from sync_server.admin import _sessions, init_data_dir, load_settings
 from sync_server.db.models import VoxitAnalysisRun
+from sync_server.services import voxit
+from sync_server.services.processes import save_process
 from sync_server.settings import Settings
 from sync_server.web.pages.conversations import (
     conversation_view,
@@ -29,7 +34,10 @@ from sync_server.web.pages.conversations import (
     statement_text,
 )
 from tests.servers import OSALLISTU
+from tests.sync_server.conftest import enroll
 from tests.sync_server.servers import server_thread
+from tests.sync_server.terminal import FakeTerminal
+from tests.sync_server.voxit.helpers import camp_answers, push, session_for, statement, vote
 
 SEATTLE = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "polis" / "15-per-hour-seattle"
 
@@ -322,3 +330,95 @@ def test_group_labels_do_not_cover_each_other() -> None:
     (x0, y0), (x1, y1) = labels
     assert abs(x0 - x1) >= 170 or abs(y0 - y1) >= 24
     assert all(24 <= y <= 420 - 4 for _, y in labels)
+
+
+# --- a conversation from the terminals (seeds in three languages, moderation) -------------------
+
+SEEDS: list[dict[str, Any]] = [
+    {"id": f"s{i}", "text": {"fi": f"Suomeksi {i}.", "sv": f"På svenska {i}.", "en": f"In English {i}."}}
+    for i in range(6)
+]
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Moderator:
+    id: int = 7
+    email: str = "moderator@example.fi"
+
+
+def terminal_conversation(settings: Settings) -> None:
+    """``makelankatu``: six seeds (the last one meta), two camps of 20 participants; everyone
+    agrees with a participant's Swedish statement (approved) and with another (rejected)."""
+    keys = settings.load_keys()
+    seeds = [*SEEDS[:5], {**SEEDS[5], "meta": True}]
+    process = ManifestProcess(
+        id="makelankatu",
+        title={"fi": "Mäkelänkatu", "sv": "Mäkelägatan", "en": "Mäkelänkatu street"},
+        activities=["voxit"],
+        test=False,
+        status="open",
+        min_seal=5,
+        settings={
+            "voxit": {
+                "topic": {"fi": "Katuremontti", "sv": "Gatrenovering", "en": "Street renovation"},
+                "intro": {"fi": "Kerro mielipiteesi.", "sv": "Säg vad du tycker.", "en": "Tell us what you think."},
+                "allow_proposals": True,
+                "statements": seeds,
+            }
+        },
+    )
+    terminal = enroll(settings, FakeTerminal())
+    with session_for(settings) as session:
+        save_process(session, keys, process)
+    push(
+        settings,
+        terminal,
+        [
+            statement(terminal, "Fler bänkar längs gatan.", lang="sv", process="makelankatu"),
+            statement(terminal, "Salainen roskaviesti.", lang="fi", process="makelankatu"),
+        ],
+    )
+    with session_for(settings) as session:
+        with session.begin():
+            pending = {r.text[r.lang or "fi"]: r.number for r in voxit.moderation_queue(session, "makelankatu")}
+        approve, reject = pending["Fler bänkar längs gatan."], pending["Salainen roskaviesti."]
+        voxit.decide(
+            session, keys, process_id="makelankatu", number=approve, decision="approve", actor=Moderator(), now=NOW
+        )
+        voxit.decide(
+            session, keys, process_id="makelankatu", number=reject, decision="reject", actor=Moderator(), now=NOW
+        )
+    rng = random.Random(5)
+    everyone_agrees = {str(number): 1 for number in pending.values()}
+    records = [
+        vote(terminal, {**camp_answers(i % 2, rng, [s["id"] for s in SEEDS]), **everyone_agrees}, process="makelankatu")
+        for i in range(40)
+    ]
+    push(settings, terminal, records)
+    with session_for(settings) as session:
+        voxit.run_analysis(session, keys, "makelankatu", now=NOW)
+
+
+def test_a_terminal_conversation_shows_seeds_in_the_page_language_and_hides_rejected_and_meta(
+    settings: Settings, web: str
+) -> None:
+    terminal_conversation(settings)
+    en = get(web, "/conversations/makelankatu", lang="en")
+    assert en.status_code == 200
+    page = en.text
+    assert "Conversation: Mäkelänkatu street" in page and "Street renovation" in page
+    assert "Tell us what you think." in page
+    assert "This conversation is still open." in page
+    assert '<p class="statement-text" lang="sv">Fler bänkar längs gatan.</p>' in page  # its own language, marked
+    assert "In English 0." in page and "Suomeksi 0." not in page
+    assert "Salainen roskaviesti." not in page  # rejected: never shown, though everyone agreed
+    assert "In English 5." not in page  # meta: not in these lists
+    consensus = section(page, "consensus")
+    assert 'lang="sv">Fler bänkar längs gatan.' in consensus.split('<li class="statement"')[1]  # everyone agreed: first
+    assert '<dd id="count-statements">7</dd>' in page  # six seeds (one meta) and the approved statement
+    assert '<dd id="count-groups">2</dd>' in page
+    sv = get(web, "/conversations/makelankatu", lang="sv").text
+    assert "På svenska 0." in sv and "Diskussion: Mäkelägatan" in sv
+    assert '<p class="statement-text">Fler bänkar längs gatan.</p>' in sv  # the page's own language: no lang mark
+    assert 'href="/conversations/makelankatu"' in get(web, "/conversations").text
