@@ -229,7 +229,7 @@ def _case_page(
     case_id: int,
     *,
     status: int = 200,
-    template: str = "standard",
+    template: str | None = None,
     template_lang: str | None = None,
     contact: Contact | None = None,
     error: str | None = None,
@@ -248,8 +248,9 @@ def _case_page(
         answering = feedback.can_answer(staff, case)
         settings = view.settings
         text = draft
-        if answering and text is None:
-            text = answer_template(case, context["names"], kind=template, lang=tlang, today=context["today"])
+        if answering and text is None and (template is not None or not view.answers):
+            kind = template or "standard"  # once answered, a template only when asked for
+            text = answer_template(case, context["names"], kind=kind, lang=tlang, today=context["today"])
         return render(
             request,
             "feedback_case.html",
@@ -261,7 +262,7 @@ def _case_page(
             answering=answering,
             routing_allowed=staff.can("feedback.triage") or answering,
             templates=TEMPLATES,
-            chosen_template=template,
+            chosen_template=template or "standard",
             template_lang=tlang,
             draft=text or "",
             contact=contact,
@@ -280,7 +281,7 @@ def case_page(
     session: SessionDep,
     staff: Viewer,
     now: ClockDep,
-    template: str = "standard",
+    template: str | None = None,
     tlang: str | None = None,
     done: str | None = None,
 ) -> Response:
