@@ -78,13 +78,17 @@ def format_number(value: int, lang: str) -> str:
     return grouped if lang == "en" else grouped.replace(",", NBSP)
 
 
-def format_money(cents: int, lang: str) -> str:
-    """Euros from cents, ``120 000 €`` (``€120,000`` in English); cents shown only when there are some."""
-    euros, rest = divmod(abs(cents), 100)
-    amount = format_number(euros, lang)
+def format_money(cents: int, lang: str, currency: str = "EUR") -> str:
+    """Money from cents: ``120 000 €`` (``€120,000`` in English); another currency by its code
+    (``150 000 PLN``, ``PLN 150,000``: pabulib imports keep theirs). Cents only when there are some."""
+    units, rest = divmod(abs(cents), 100)
+    amount = format_number(units, lang)
     if rest:
         amount += ("." if lang == "en" else ",") + f"{rest:02d}"
-    text = translate(lang, "results.money", amount=amount)
+    if currency == "EUR":
+        text = translate(lang, "results.money", amount=amount)
+    else:
+        text = translate(lang, "results.money_other", amount=amount, currency=currency)
     return ("-" if cents < 0 else "") + text.replace(" ", NBSP)
 
 
@@ -180,7 +184,6 @@ def _results_page(
         "preview": preview,
         "shown": shown,
         "layout": "base.html" if preview else "public_base.html",
-        "money": lambda cents: format_money(int(cents), lang),
         "number": lambda n: format_number(int(n), lang),
         "now": now,
         **time_helpers(lang, now),
@@ -189,7 +192,9 @@ def _results_page(
         result = log_state_cache(
             request, session, ("tally", process["id"]), lambda: tally_process(session, process["id"])
         )
+        currency = str(result.get("currency") or "EUR")
         context.update(
+            money=lambda cents: format_money(int(cents), lang, currency),
             result=result,
             rule=_rule_text(lang, result["rule"]),
             districts=_districts(result, lang, points=bool(process["points"])),

@@ -119,6 +119,11 @@ def test_money_is_shown_in_euros_the_way_each_language_writes_them(cents: int, l
     assert format_money(cents, lang) == shown
 
 
+def test_another_currency_is_shown_by_its_code() -> None:
+    assert format_money(15_000_000, "fi", "PLN") == f"150{NBSP}000{NBSP}PLN"
+    assert format_money(15_000_000, "en", "PLN") == f"PLN{NBSP}150,000"
+
+
 def test_numbers_are_grouped_and_texts_fall_back_to_finnish() -> None:
     assert format_number(70_747, "fi") == f"70{NBSP}747"
     assert format_number(70_747, "en") == "70,747"
