@@ -46,6 +46,15 @@ def _budget_screen(app: Any, process: Any) -> Any:
 
 ACTIVITY_SCREENS.register("budget", _budget_screen)
 
+
+def _voxit_screen(app: Any, process: Any) -> Any:
+    from kiosk.screens.voxit_conversation import make_voxit_screen
+
+    return make_voxit_screen(app, process)
+
+
+ACTIVITY_SCREENS.register("voxit", _voxit_screen)
+
 POLL_SECONDS = 0.25
 WELCOME, PIN, LIBRARIAN = "welcome", "pin", "librarian"
 STAFF_SCREENS = (PIN, LIBRARIAN)
@@ -362,6 +371,8 @@ class OsallistuApp(App):
             self.log("librarian.signed_out", reason="reset")
         for screen in list(self.manager.screens):
             if screen.name.startswith("activity:"):
+                if hasattr(screen, "walked_away"):
+                    screen.walked_away()  # the activity keeps what was given (Voxit answers), then forgets
                 self.manager.remove_widget(screen)
             elif hasattr(screen, "clear"):
                 screen.clear()

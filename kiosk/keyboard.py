@@ -34,7 +34,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.keyboard_layouts import ERASE, SHIFT, SPACE, Key, Typing, layout_for
-from kiosk.theme import BUTTON_MM, MIN_BUTTON_MM, mm_to_px
+from kiosk.theme import BUTTON_MM, GAP_MM, MIN_BUTTON_MM, MIN_GAP_MM, mm_to_px
 from kiosk.widgets import BodyLabel, CitizenButton
 
 __all__ = ["KeyboardKey", "OnScreenKeyboard", "TypedTextBox"]
@@ -113,9 +113,9 @@ class OnScreenKeyboard(BoxLayout):
         rows.clear_widgets()
         self._keys = []
         for layout_row in layout_for(app.lang):
-            row = BoxLayout(size_hint=(None, None), pos_hint={"center_x": 0.5})
+            row = BoxLayout(size_hint=(None, None), pos_hint={"center_x": 0.5})  # sized in _resize
             for item in layout_row:
-                key = KeyboardKey(key=item, kind="secondary")
+                key = KeyboardKey(key=item, kind="secondary", size_hint=(item.units, 1))
                 if item.special:
                     key.text = app.tr(WORD_KEYS[item.value])
                 key.bind(on_release=self._pressed)
@@ -134,7 +134,8 @@ class OnScreenKeyboard(BoxLayout):
         rows = list(reversed(self.ids.rows.children))
         if not rows:
             return
-        gap, dpi = app.gap, float(Metrics.dpi)
+        dpi = float(Metrics.dpi)
+        gap = max(mm_to_px(MIN_GAP_MM, dpi), min(app.gap, mm_to_px(GAP_MM, dpi)))  # 3-4 mm, also in large text
         floor = mm_to_px(MIN_BUTTON_MM, dpi)
         key_h = mm_to_px(BUTTON_MM, dpi)
         if self.max_height:
@@ -149,15 +150,16 @@ class OnScreenKeyboard(BoxLayout):
         for row in rows:
             row.spacing = gap
             row.height = key_h
+            row_units = sum(k.key.units for k in row.children)
+            # keys share the row by their units (size_hint_x); the row is as wide as its units
+            row.width = row_units * unit_w + (row_units - 1) * gap
             for key in row.children:
-                key.size_hint = (None, None)
-                key.width = key.key.units * unit_w + (key.key.units - 1) * gap
-                key.height = key_h
+                key.size_hint = (key.key.units, 1)
                 if key.key.special:
-                    key.font_size = _fitting_font(key.text, key.width - 2 * gap, key_h * 0.5, app.font_body)
+                    width = key.key.units * unit_w + (key.key.units - 1) * gap
+                    key.font_size = _fitting_font(key.text, width - 2 * gap, key_h * 0.5, app.font_body)
                 else:
                     key.font_size = char_font
-            row.width = sum(k.width for k in row.children) + gap * (len(row.children) - 1)
         self.ids.rows.spacing = gap
         self.ids.rows.height = len(rows) * key_h + (len(rows) - 1) * gap
 
@@ -176,26 +178,47 @@ def _fitting_font(text: str, width: float, height: float, start: float) -> float
 
 class TypedTextBox(BoxLayout):
     """The text typed so far on ``keyboard``, in a framed box, with a caret after the last
-    character; a hint in muted words while it is empty."""
+    character; a hint in muted words while it is empty. With ``max_text_height`` set, a
+    text taller than that shows its end ("… last words"), so the caret stays in sight."""
 
     keyboard = ObjectProperty(None, allownone=True)
     hint = StringProperty("")
     shown_text = StringProperty("")
+    max_text_height = NumericProperty(0)  # 0: grow with the text
     caret_x = NumericProperty(0)
     caret_y = NumericProperty(0)
     empty = BooleanProperty(True)
 
     def on_keyboard(self, _box: Any, keyboard: OnScreenKeyboard | None) -> None:
         if keyboard is not None:
-            keyboard.bind(text=self._text_changed)
-            self._text_changed(keyboard, keyboard.text)
+            keyboard.bind(text=self._show)
+            self._show()
 
-    def _text_changed(self, _keyboard: Any, text: str) -> None:
+    def on_max_text_height(self, *_args: Any) -> None:
+        self._show()
+
+    def on_width(self, *_args: Any) -> None:
+        self._show()
+
+    def _show(self, *_args: Any) -> None:
+        text = self.keyboard.text if self.keyboard is not None else ""
         self.empty = not text
         self.shown_text = text
+        label = self.ids.get("typed")  # None while the KV rule is still being applied
+        if label is None or not text or not self.max_text_height or label.width <= 1:
+            return
+        label.text = text
+        label.texture_update()
+        words = text.split(" ")
+        while len(words) > 1 and label.texture_size[1] > self.max_text_height:
+            words = words[1:]
+            label.text = "… " + " ".join(words)
+            label.texture_update()
+        self.shown_text = label.text
 
     def place_caret(self, label: BodyLabel) -> None:
         """After the label's last rendered line (the label wraps left-aligned from the top)."""
+        label.texture_update()
         lines = getattr(label._label, "_cached_lines", None) if not self.empty else None
         line_h = label.font_size * 1.2
         if not lines:

@@ -317,7 +317,11 @@ class VoxitFlow:
     # -- finishing ----------------------------------------------------------------------
 
     def vote_body(self) -> dict[str, Any]:
-        return {"process": self.process.id, "participant": self.participant, "answers": dict(sorted(self.answers.items()))}
+        return {
+            "process": self.process.id,
+            "participant": self.participant,
+            "answers": dict(sorted(self.answers.items())),
+        }
 
     def _capture_vote(self) -> bool:
         if self.vote_captured or not self.answers:

@@ -17,7 +17,11 @@ from shared_models.voxit import SCALE, draw_next, parse_voxit_settings, statemen
 TEXTS = {
     "a": {"fi": "Puistoja lisää.", "sv": "Fler parker.", "en": "More parks."},
     "b": {"fi": "Pyöräteitä lisää.", "sv": "Fler cykelvägar.", "en": "More cycle paths."},
-    "c": {"fi": "Kirjastot auki sunnuntaisin.", "sv": "Bibliotek öppna på söndagar.", "en": "Libraries open on Sundays."},
+    "c": {
+        "fi": "Kirjastot auki sunnuntaisin.",
+        "sv": "Bibliotek öppna på söndagar.",
+        "en": "Libraries open on Sundays.",
+    },
 }
 
 
@@ -204,7 +208,12 @@ def test_a_proposal_is_reviewed_then_captured_with_the_same_participant(recorder
     assert flow.send_proposal("fi") and flow.step == "proposal_sent"
     ((kind, body),) = recorder.captured
     assert kind == "voxit.statement"
-    assert body == {"process": "kallio-2026", "participant": flow.participant, "text": "Töölönlahdelle lisää valoa", "lang": "fi"}
+    assert body == {
+        "process": "kallio-2026",
+        "participant": flow.participant,
+        "text": "Töölönlahdelle lisää valoa",
+        "lang": "fi",
+    }
     validate_body("voxit.statement", body)
     flow.continue_answering()
     assert flow.step == "statement" and flow.draft == ""
@@ -275,8 +284,14 @@ def test_no_analysis_yet_says_so() -> None:
 
 
 def test_groups_are_lettered_in_id_order() -> None:
-    groups = parse_voxit_settings({"opinion_map": {**OPINION_MAP, "groups": [
-        {"id": 4, "x": 0, "y": 0, "size": 1}, {"id": 2, "x": 0, "y": 0, "size": 1}]}}).opinion_map
+    groups = parse_voxit_settings(
+        {
+            "opinion_map": {
+                **OPINION_MAP,
+                "groups": [{"id": 4, "x": 0, "y": 0, "size": 1}, {"id": 2, "x": 0, "y": 0, "size": 1}],
+            }
+        }
+    ).opinion_map
     assert groups is not None
     assert [group_letter(groups.groups, g) for g in (2, 4)] == ["A", "B"]
 
