@@ -44,6 +44,7 @@ EVENTS: dict[str, str] = {
     "feedback.projected": "a feedback record became a case (problem and near-duplicate given when there are any)",
     "feedback.routed": "pending feedback cases were routed: to teams by the router's suggestion, or to triage",
     "feedback.contact_refused": "someone not answering a feedback case asked for its contact details; refused",
+    "feedback.projection_failed": "a feedback record could not become a case (kept in the raw log; retried later)",
     "feedback.router_unusable": "the stored feedback router does not load; feedback waits in the triage queue",
     "server.started": "the HTTP server is starting",
     "staff.refused": "a staff request was refused (csrf_missing, csrf_wrong, cross_origin, forbidden, "

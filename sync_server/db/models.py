@@ -295,6 +295,7 @@ class FeedbackCase(Base):
         Index("ix_feedback_cases_team", "team", "status"),
         Index("ix_feedback_cases_recent", "process", "day"),
         Index("ix_feedback_cases_due", "due_on"),
+        Index("ix_feedback_cases_routing", "routing"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)

@@ -46,6 +46,7 @@ training of the router (``relabelled_examples``).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -257,12 +258,8 @@ def _project_one(session: Session, case: FeedbackCase) -> bool:
     """Insert one case (skipped when its record already has one); True when inserted."""
     if session.scalar(select(FeedbackCase.id).where(FeedbackCase.record_hash == case.record_hash)) is not None:
         return False
-    try:
-        with session.begin_nested():
-            session.add(case)
-            session.flush()
-    except IntegrityError:  # another server process projected the same record just now
-        return False
+    session.add(case)
+    session.flush()
     _flag_duplicate(session, case)
     session.flush()
     log_event(
@@ -284,17 +281,30 @@ def project_records(session: Session, rows: Iterable[Mapping[str, Any]], *, now:
     for row in rows:
         if row["kind"] != "feedback.item":
             continue
-        case = _new_case(
-            record_hash=row["hash"],
-            record_id=row["id"],
-            device=row["device"],
-            day=row["day"],
-            raw=row["raw"],
-            received_at=row["received_at"],
-            now=now,
-            settings_of=settings_of,
-        )
-        made += _project_one(session, case)
+        try:
+            with session.begin_nested():
+                case = _new_case(
+                    record_hash=row["hash"],
+                    record_id=row["id"],
+                    device=row["device"],
+                    day=row["day"],
+                    raw=row["raw"],
+                    received_at=row["received_at"],
+                    now=now,
+                    settings_of=settings_of,
+                )
+                made += _project_one(session, case)
+        except IntegrityError:  # another server process projected the same record just now
+            continue
+        except Exception as exc:  # a case must never stop the ingest of its record
+            # The record is in the raw log; project_missing tries again at the next refresh.
+            log_event(
+                "feedback.projection_failed",
+                logging.ERROR,
+                record=row["hash"],
+                error=type(exc).__name__,
+                message=str(exc)[:200],
+            )
     return made
 
 
@@ -396,10 +406,13 @@ def route_pending(session: Session, router: RouterLike | None, *, now: datetime)
     return counts
 
 
-def refresh_cases(session: Session, router: RouterLike | None, *, now: datetime) -> dict[str, int]:
-    """Project any feedback record without a case and route the pending ones, in one transaction."""
+def refresh_cases(
+    session: Session, router: RouterLike | None, *, now: datetime, catch_up: bool = True
+) -> dict[str, int]:
+    """Route the pending cases and (with ``catch_up``) first project any feedback record of the raw
+    log without a case, in one transaction."""
     with session.begin():
-        made = project_missing(session, now=now)
+        made = project_missing(session, now=now) if catch_up else 0
         counts = route_pending(session, router, now=now)
     return {"projected": made, **counts}
 

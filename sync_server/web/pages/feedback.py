@@ -20,7 +20,7 @@ cases up to date with the raw log and routes new ones (``refresh_cases``). Every
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -52,10 +52,18 @@ Triager = Annotated[Staff, require("feedback.triage")]
 TEMPLATES = ("standard", "will_fix", "not_possible")
 STATUS_FILTERS = ("open", *feedback.STATUSES, "all")
 EXCERPT = 140
+CATCH_UP_EVERY = timedelta(minutes=10)
 
 
 def _refresh(request: Request, session: Session, now: datetime) -> None:
-    feedback.refresh_cases(session, router_for(request.app.state.settings.data_dir), now=now)
+    """Route what is pending; every ``CATCH_UP_EVERY`` also look for feedback records without a case
+    (the ingest makes cases as records arrive; this catches any it could not)."""
+    state = request.app.state
+    last: datetime | None = getattr(state, "feedback_caught_up", None)
+    catch_up = last is None or not (timedelta(0) <= now - last < CATCH_UP_EVERY)
+    feedback.refresh_cases(session, router_for(state.settings.data_dir), now=now, catch_up=catch_up)
+    if catch_up:
+        state.feedback_caught_up = now
 
 
 def _text(texts: Mapping[Any, str] | None, lang: str, fallback: str) -> str:

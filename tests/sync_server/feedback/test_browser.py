@@ -24,6 +24,7 @@ from tests.sync_server.web.browser import SQLITE_ONLY, launch_chromium
 
 SHOTS = Path("/tmp/shots/feedback")
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+BENCH = "Kallion puiston penkki on rikki ja lapset voivat satuttaa itsensä"
 
 pytestmark = SQLITE_ONLY
 
@@ -49,12 +50,10 @@ def seed(settings: Settings, engine: Engine, terminal: FakeTerminal) -> None:
                 feedback_record(
                     terminal,
                     settings,
-                    message='Kallion puiston penkki on rikki ja lapset voivat satuttaa itsensä. <script>alert("x")</script>',
+                    message=f'{BENCH}. <script>alert("x")</script>',
                     contact=CONTACT,
                 ),
-                feedback_record(
-                    terminal, settings, message="Kallion puiston penkki on rikki ja lapset voivat satuttaa itsensä"
-                ),
+                feedback_record(terminal, settings, message=BENCH),
                 feedback_record(terminal, settings, message="Vuosaaren rannalla on paljon roskia", place="vuosaari"),
                 feedback_record(
                     terminal, settings, message="Kirjaston aukioloajat ovat liian lyhyet", topic="libraries"

@@ -313,3 +313,21 @@ def test_status_changes_are_checked_and_audited(settings: Settings, engine: Engi
             assert [c.id for c in feedback.inbox(session, team="parks", statuses=["in_process"])] == [case.id]
             assert feedback.inbox(session, team="parks", statuses=["processed"]) == []
     assert audit_actions(engine) == ["feedback.status"]
+
+
+def test_a_failing_projection_never_stops_the_ingest_and_is_caught_up_later(
+    settings: Settings, engine: Engine, enrolled: FakeTerminal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: object) -> FeedbackCase:
+        raise RuntimeError("the projection broke")
+
+    record = feedback_record(enrolled, settings)
+    with session_of(engine) as session:
+        with monkeypatch.context() as patched:
+            patched.setattr(feedback, "_new_case", broken)
+            report = push(session, enrolled, [record])
+        assert [line.status for line in report.lines] == ["accepted", "accepted"]
+        assert cases(engine) == []
+        assert feedback.refresh_cases(session, None, now=NOW) == {"projected": 1, "model": 0, "triage": 1}
+    [case] = cases(engine)
+    assert case.record_hash == record.hash

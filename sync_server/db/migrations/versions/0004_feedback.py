@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Index("ix_feedback_cases_team", "team", "status"),
         sa.Index("ix_feedback_cases_recent", "process", "day"),
         sa.Index("ix_feedback_cases_due", "due_on"),
+        sa.Index("ix_feedback_cases_routing", "routing"),
     )
     op.create_table(
         "feedback_answers",
