@@ -181,7 +181,7 @@ def user_add(
     email: EmailOpt,
     role: Annotated[
         str,
-        typer.Option("--role", help="admin, operator, process_owner, moderator, responder or viewer."),
+        typer.Option("--role", help="admin, operator, process_owner, moderator, responder, dispatcher or viewer."),
     ],
     name: Annotated[str | None, typer.Option("--name", help="The name shown on the staff pages.")] = None,
     team: Annotated[str | None, typer.Option("--team", help="Responders: the team whose feedback they answer.")] = None,
