@@ -164,22 +164,35 @@ def opinion_map(
         style = order.get(gid, len(order)) % len(SHAPES)
         dots.append({"group": gid, "style": style, "d": _shape_path(SHAPES[style], *at, DOT)})
     groups = []
-    placed: list[Point] = []
+    placed: list[tuple[float, float, float]] = []  # left, right, baseline of the labels so far
     for gid, points in by_group.items():
         if not points:
             continue
         hull = convex_hull(points)
-        cx = round(min(max(sum(x for x, _ in points) / len(points), LABEL_WIDTH / 2), width - LABEL_WIDTH / 2), 1)
+        cx = sum(x for x, _ in points) / len(points)
+        # a group left of the middle has its label end at its centre, one on the right starts
+        # there: side-by-side groups get labels that point away from each other
+        anchor = "end" if cx < width / 2 else "start"
+        if anchor == "end":
+            right = min(max(cx, LABEL_WIDTH + 4), width - 4)
+            left = right - LABEL_WIDTH
+        else:
+            left = max(min(cx, width - LABEL_WIDTH - 4), 4)
+            right = left + LABEL_WIDTH
         top = min(y for _, y in hull)
         bottom = max(y for _, y in hull)
         # baselines: above the hull's halo, else below it, else lower down; clear of the labels placed
         candidates = [top - 18, bottom + 34, *(bottom + 34 + k * LABEL_HEIGHT for k in range(1, 8))]
         fitting = [y for y in candidates if LABEL_HEIGHT <= y <= height - 4]
         label_y = next(
-            (y for y in fitting if all(abs(cx - x) >= LABEL_WIDTH or abs(y - py) >= LABEL_HEIGHT for x, py in placed)),
+            (
+                y
+                for y in fitting
+                if all(right <= a or b <= left or abs(y - base) >= LABEL_HEIGHT for a, b, base in placed)
+            ),
             fitting[0] if fitting else height / 2,
         )
-        placed.append((cx, label_y))
+        placed.append((left, right, label_y))
         groups.append(
             {
                 "id": gid,
@@ -187,7 +200,8 @@ def opinion_map(
                 "style": order.get(gid, len(order)) % len(SHAPES),
                 "size": len(points),
                 "hull": " ".join(f"{x:.1f},{y:.1f}" for x, y in hull),
-                "label_x": cx,
+                "label_x": round(right if anchor == "end" else left, 1),
+                "label_anchor": anchor,
                 "label_y": round(label_y, 1),
             }
         )

@@ -326,10 +326,17 @@ def test_group_labels_do_not_cover_each_other() -> None:
         {"id": i, "x": float(x), "y": float(y), "group": g}
         for i, (x, y, g) in enumerate([(0, 0, 0), (1, 2, 0), (2, 0, 0), (3, 0, 1), (4, 2, 1), (5, 0, 1)])
     ]
-    labels = [(g["label_x"], g["label_y"]) for g in opinion_map(participants, [0, 1])["groups"]]
-    (x0, y0), (x1, y1) = labels
-    assert abs(x0 - x1) >= 170 or abs(y0 - y1) >= 24
-    assert all(24 <= y <= 420 - 4 for _, y in labels)
+    groups = opinion_map(participants, [0, 1])["groups"]
+    assert [g["label_anchor"] for g in groups] == ["end", "start"]  # pointing away from each other
+    spans = [
+        (g["label_x"] - 170, g["label_x"], g["label_y"])
+        if g["label_anchor"] == "end"
+        else (g["label_x"], g["label_x"] + 170, g["label_y"])
+        for g in groups
+    ]
+    (l0, r0, y0), (l1, r1, y1) = spans
+    assert r0 <= l1 or r1 <= l0 or abs(y0 - y1) >= 24
+    assert all(left >= 0 and right <= 640 and 24 <= y <= 420 - 4 for left, right, y in spans)
 
 
 # --- a conversation from the terminals (seeds in three languages, moderation) -------------------
