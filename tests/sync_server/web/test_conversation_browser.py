@@ -104,6 +104,23 @@ def test_a_resident_reads_a_conversation_and_switches_language(chromium: Browser
             row = groups.locator(f"#map-group-{group_letter(g['id'])}")
             expect(row.locator("td.num").first).to_have_text(str(len(g["participants"])))
 
+        # colour is not the only cue: each group has its own dot shape and hull line pattern
+        shapes = [
+            set(
+                opinion_map.locator(f"path.dot.g{i}").evaluate_all(
+                    "ds => ds.map(d => d.getAttribute('d').replace(/[^A-Za-z]/g, ''))"
+                )
+            )
+            for i in range(len(report["groups"]))
+        ]
+        assert all(len(s) == 1 for s in shapes) and len(set.union(*shapes)) == len(shapes)  # one shape per group
+        dashes = opinion_map.locator("polygon.hull-line").evaluate_all(
+            "ps => ps.map(p => getComputedStyle(p).strokeDasharray)"
+        )
+        assert len(set(dashes)) == len(report["groups"])
+        legend = groups.locator("tbody td:nth-child(2)").all_inner_texts()
+        assert len(set(legend)) == len(report["groups"])  # "circle", "square", ... in words
+
         # every dot inside the map, and the group labels clear of each other
         frame = box(page, "svg.opinion-map")
         dots = page.locator("svg.opinion-map path.dot").evaluate_all(
