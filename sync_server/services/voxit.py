@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from sqlalchemy import func, select
@@ -41,14 +41,16 @@ from sqlalchemy.orm import Session
 
 from shared_models.manifest import ManifestProcess
 from shared_models.voxit import SCALE, VoxitSettings, parse_voxit_settings
-from sync_server.analysis.matrix import VoteLog
-from sync_server.analysis.pipeline import Analysis, Carryover, analyze
 from sync_server.db.models import Process, RawRecord, VoxitAnalysisRun, VoxitParticipant, VoxitStatementRow
 from sync_server.errors import ServerError, StaffInputError, UnknownProcess
 from sync_server.logevents import log_event
 from sync_server.services.audit import Actor, record_action
 from sync_server.services.manifest import publish_manifest
 from sync_server.settings import ServerKeys
+
+if TYPE_CHECKING:  # the analysis package loads scikit-learn: imported where it runs (run_analysis, load_votes)
+    from sync_server.analysis.matrix import VoteLog
+    from sync_server.analysis.pipeline import Analysis
 
 __all__ = [
     "DECISIONS",
@@ -384,6 +386,8 @@ def vote_record_count(session: Session, process_id: str) -> int:
 def load_votes(session: Session, process_id: str) -> tuple[VoteLog, int]:
     """The conversation's vote log from the raw log (inside the caller's transaction) and the
     number of ``voxit.vote`` records read. New tokens get participant numbers."""
+    from sync_server.analysis.matrix import VoteLog
+
     slugs = {r.slug: r.number for r in statement_rows(session, process_id)}
     numbers = {
         token: number
@@ -482,6 +486,8 @@ def run_analysis(
 ) -> AnalysisRun:
     """Analyse the conversation now: store the run, put priorities and the opinion map in the
     manifest (re-signed). Runs its own transaction; raises NoVotes before the first vote."""
+    from sync_server.analysis.pipeline import Carryover, analyze  # loads scikit-learn (seconds)
+
     now = now or datetime.now(UTC)
     with session.begin():
         _voxit_process(session, process_id)
