@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -95,6 +95,7 @@ __all__ = [
     "due_lists",
     "feedback_settings_of",
     "inbox",
+    "list_cases",
     "open_counts",
     "project_missing",
     "project_records",
@@ -453,6 +454,43 @@ def inbox(
     else:
         query = query.order_by(FeedbackCase.day.desc(), FeedbackCase.id.desc())
     return list(session.scalars(query.limit(limit)))
+
+
+def list_cases(
+    session: Session,
+    *,
+    process: str | None = None,
+    topics: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    references: Sequence[str] | None = None,
+    limit: int = 1000,
+) -> list[FeedbackCase]:
+    """Cases by filters, newest first (the day given, then the case id): ``topics`` match the current
+    topic, or the topic as sent while no person or router has set one; ``since``/``until`` bound the
+    day given (both inclusive); ``references`` are reference codes as shown (``ABCD-EFGH-JK``)."""
+    query = select(FeedbackCase)
+    if process is not None:
+        query = query.where(FeedbackCase.process == process)
+    if topics is not None:
+        wanted = list(topics)
+        query = query.where(
+            or_(
+                FeedbackCase.topic.in_(wanted),
+                and_(FeedbackCase.topic.is_(None), FeedbackCase.sent_topic.in_(wanted)),
+            )
+        )
+    if statuses is not None:
+        query = query.where(FeedbackCase.status.in_(list(statuses)))
+    if since is not None:
+        query = query.where(FeedbackCase.day >= since.isoformat())
+    if until is not None:
+        query = query.where(FeedbackCase.day <= until.isoformat())
+    if references is not None:
+        query = query.where(FeedbackCase.reference.in_(list(references)))
+    query = query.order_by(FeedbackCase.day.desc(), FeedbackCase.id.desc()).limit(limit)
+    return list(session.scalars(query))
 
 
 def triage_queue(session: Session, *, limit: int = 200) -> list[FeedbackCase]:

@@ -331,3 +331,33 @@ def test_a_failing_projection_never_stops_the_ingest_and_is_caught_up_later(
         assert feedback.refresh_cases(session, None, now=NOW) == {"projected": 1, "model": 0, "triage": 1}
     [case] = cases(engine)
     assert case.record_hash == record.hash
+
+
+def test_cases_are_listed_by_topic_status_day_and_reference(
+    settings: Settings, engine: Engine, enrolled: FakeTerminal
+) -> None:
+    with session_of(engine) as session:
+        push(
+            session,
+            enrolled,
+            [
+                feedback_record(enrolled, settings, message="Penkki rikki"),
+                feedback_record(enrolled, settings, message="Kuoppa kadulla", topic="streets"),
+            ],
+        )
+        feedback.refresh_cases(session, KeywordRouter({"kuoppa": ("streets", 0.9)}), now=NOW)
+        hole, bench = sorted(cases(engine), key=lambda c: c.message)
+        feedback.route_case(session, case_id=bench.id, staff=DISPATCHER, now=NOW, topic="waste")
+        feedback.set_status(session, case_id=hole.id, status="in_process", staff=STREETS, now=NOW)
+        with session.begin():
+
+            def ids(**filters: object) -> list[int]:
+                return [c.id for c in feedback.list_cases(session, **filters)]  # type: ignore[arg-type]
+
+            assert sorted(ids()) == sorted([bench.id, hole.id])
+            assert ids(topics=["parks"]) == []  # re-routed: its topic is now waste
+            assert ids(topics=["waste"]) == [bench.id]
+            assert ids(statuses=["in_process"]) == [hole.id]
+            assert ids(since=date(2026, 11, 29)) == []
+            assert sorted(ids(until=date(2026, 11, 28), process="demo")) == sorted([bench.id, hole.id])
+            assert ids(references=[hole.reference]) == [hole.id]
