@@ -611,3 +611,19 @@ def export_polis(
 
     for path in export_polis_folder(_settings(directory), conversation, folder):
         console.print(f"Wrote {path}")
+
+
+@app.command("open311-key")
+@guarded
+def open311_key(
+    directory: DirArg,
+    name: Annotated[str, typer.Argument(help='The application the key is for, e.g. "Palautesovellus".')],
+) -> None:
+    """Issue an Open311 API key for an application (shown once, stored hashed; the key alone on the last line)."""
+    from datetime import UTC, datetime
+
+    from sync_server.services.open311 import issue_key_for
+
+    key = issue_key_for(_settings(directory), name=name, now=datetime.now(UTC), issued_by="command line")
+    console.print(f"Open311 API key for {name!r} (shown only now; POST it as api_key to /open311/v2/requests.json):")
+    print(key)

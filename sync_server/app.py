@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from sync_server.api import api_router
+from sync_server.api import api_router, open311
 from sync_server.api.errors import install_error_handlers
 from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.services import voxit_worker
@@ -67,6 +67,7 @@ def create_app(
     app.state.clock = clock
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(open311.router)
     install_web(app)
     return app
 

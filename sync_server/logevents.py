@@ -46,6 +46,8 @@ EVENTS: dict[str, str] = {
     "feedback.contact_refused": "someone not answering a feedback case asked for its contact details; refused",
     "feedback.projection_failed": "a feedback record could not become a case (kept in the raw log; retried later)",
     "feedback.router_unusable": "the stored feedback router does not load; feedback waits in the triage queue",
+    "open311.intake_enrolled": "the server enrolled its Open311 intake device (the signer of web submissions)",
+    "open311.submitted": "an Open311 POST became a signed, sealed feedback record in the raw log",
     "server.started": "the HTTP server is starting",
     "staff.refused": "a staff request was refused (csrf_missing, csrf_wrong, cross_origin, forbidden, "
     "form_too_large, field_too_large); nothing was changed",

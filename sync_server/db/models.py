@@ -35,6 +35,7 @@ __all__ = [
     "FeedbackCase",
     "FeedbackRouting",
     "ManifestRow",
+    "Open311Key",
     "Process",
     "Quarantine",
     "RawRecord",
@@ -374,3 +375,18 @@ class FeedbackRouting(Base):
     to_topic: Mapped[str | None] = mapped_column(String(64))
     suggestion: Mapped[str | None] = mapped_column(String(100))  # what the router had said
     confidence: Mapped[float | None] = mapped_column(Float)
+
+
+class Open311Key(Base):
+    """An application's Open311 API key (``services.open311``): only sha256 of the key is stored;
+    the key itself is shown once, when it is issued."""
+
+    __tablename__ = "open311_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))  # the application, in words
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    created_by: Mapped[str | None] = mapped_column(String(254))
+    last_used_at: Mapped[datetime | None] = mapped_column(Stamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Stamp)
