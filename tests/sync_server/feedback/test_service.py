@@ -9,13 +9,14 @@ from hashlib import sha256
 import pytest
 from sqlalchemy import Engine, func, select
 
-from shared_models import new_record_id
+from shared_models import ManifestProcess, new_record_id
 from shared_models.canonical import canonical_bytes
+from shared_models.feedback import FeedbackSettingsError
 from shared_models.keys import b64encode
 from shared_models.records import RECORD_DOMAIN
 from sync_server.db.models import AuditEntry, FeedbackCase, FeedbackRouting, Quarantine
 from sync_server.errors import Forbidden, StaffInputError
-from sync_server.services import feedback
+from sync_server.services import feedback, processes
 from sync_server.services.ingest import ingest_lines
 from sync_server.settings import Settings
 from tests.sync_server.feedback.helpers import (
@@ -361,3 +362,21 @@ def test_cases_are_listed_by_topic_status_day_and_reference(
             assert ids(since=date(2026, 11, 29)) == []
             assert sorted(ids(until=date(2026, 11, 28), process="demo")) == sorted([bench.id, hole.id])
             assert ids(references=[hole.reference]) == [hole.id]
+
+
+def test_a_process_with_broken_feedback_settings_is_refused_and_not_saved(settings: Settings, engine: Engine) -> None:
+    broken = ManifestProcess(
+        id="palaute",
+        title={"fi": "Palaute", "sv": "Respons", "en": "Feedback"},
+        activities=["feedback"],
+        test=False,
+        status="open",
+        min_seal=5,
+        settings={"feedback": {"topics": [{"id": "streets", "name": {"fi": "Kadut"}}]}},
+    )
+    with session_of(engine) as session:
+        with pytest.raises(FeedbackSettingsError, match=r"topics\.0\.name"):
+            processes.save_process(session, settings.load_keys(), broken)
+        with session.begin():
+            assert feedback.feedback_settings_of(session, "palaute") is None
+            assert [p["id"] for p in processes.list_processes(session)] == ["demo"]
