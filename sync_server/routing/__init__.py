@@ -20,6 +20,7 @@ from sync_server.routing.model import (
     score_suggestions,
     stratified_holdout,
     train_router,
+    word_stems,
 )
 from sync_server.routing.store import RouterInfo, load_router, read_router_info, save_router
 
@@ -41,4 +42,5 @@ __all__ = [
     "score_suggestions",
     "stratified_holdout",
     "train_router",
+    "word_stems",
 ]
