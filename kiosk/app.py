@@ -55,6 +55,15 @@ def _voxit_screen(app: Any, process: Any) -> Any:
 
 ACTIVITY_SCREENS.register("voxit", _voxit_screen)
 
+
+def _feedback_screen(app: Any, process: Any) -> Any:
+    from kiosk.screens.feedback_screen import make_feedback_screen
+
+    return make_feedback_screen(app, process)
+
+
+ACTIVITY_SCREENS.register("feedback", _feedback_screen)
+
 POLL_SECONDS = 0.25
 WELCOME, PIN, LIBRARIAN = "welcome", "pin", "librarian"
 STAFF_SCREENS = (PIN, LIBRARIAN)

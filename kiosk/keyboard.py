@@ -9,6 +9,7 @@ Small API, everything else is internal::
     keyboard.clear()                             # forget the text (idle reset, sent)
     keyboard.final_text()                        # the text to keep: ends trimmed, NFC
     keyboard.max_height = 500                    # optional: keys shrink to fit, never below 20 mm
+    OnScreenKeyboard(limit=100, extra="@+")      # optional: more keys on the bottom row (email, phone)
 
     box = TypedTextBox(keyboard=keyboard)        # shows the text with a caret (optional)
 
@@ -57,8 +58,9 @@ class OnScreenKeyboard(BoxLayout):
     max_height = NumericProperty(0)  # 0: no cap
     key_height = NumericProperty(0)  # computed
 
-    def __init__(self, *, limit: int = 280, **kwargs: Any) -> None:
+    def __init__(self, *, limit: int = 280, extra: str = "", **kwargs: Any) -> None:
         self._typing = Typing(limit)
+        self._extra = tuple(Key(char) for char in extra)  # more character keys on the bottom row
         self._keys: list[KeyboardKey] = []
         self._built_for = ""
         super().__init__(**kwargs)
@@ -112,10 +114,13 @@ class OnScreenKeyboard(BoxLayout):
         rows = self.ids.rows
         rows.clear_widgets()
         self._keys = []
-        for layout_row in layout_for(app.lang):
+        layout = list(layout_for(app.lang))
+        if self._extra:
+            layout[-1] = (*layout[-1], *self._extra)
+        for layout_row in layout:
             row = BoxLayout(size_hint=(None, None), pos_hint={"center_x": 0.5})  # sized in _resize
             for item in layout_row:
-                key = KeyboardKey(key=item, kind="secondary", size_hint=(item.units, 1))
+                key = KeyboardKey(key=item, kind="secondary", size_hint=(None, 1))
                 if item.special:
                     key.text = app.tr(WORD_KEYS[item.value])
                 key.bind(on_release=self._pressed)
@@ -150,16 +155,16 @@ class OnScreenKeyboard(BoxLayout):
         for row in rows:
             row.spacing = gap
             row.height = key_h
-            row_units = sum(k.key.units for k in row.children)
-            # keys share the row by their units (size_hint_x); the row is as wide as its units
-            row.width = row_units * unit_w + (row_units - 1) * gap
             for key in row.children:
-                key.size_hint = (key.key.units, 1)
+                # a fixed width (size_hint_x None), so CitizenButton's minimum width plays no part;
+                # the height is the row's (size_hint_y 1), so its height rule plays none either
+                key.size_hint = (None, 1)
+                key.width = key.key.units * unit_w + (key.key.units - 1) * gap
                 if key.key.special:
-                    width = key.key.units * unit_w + (key.key.units - 1) * gap
-                    key.font_size = _fitting_font(key.text, width - 2 * gap, key_h * 0.5, app.font_body)
+                    key.font_size = _fitting_font(key.text, key.width - 2 * gap, key_h * 0.5, app.font_body)
                 else:
                     key.font_size = char_font
+            row.width = sum(k.width for k in row.children) + gap * (len(row.children) - 1)
         self.ids.rows.spacing = gap
         self.ids.rows.height = len(rows) * key_h + (len(rows) - 1) * gap
 
