@@ -68,6 +68,7 @@ __all__ = [
     "opinion_map_of",
     "participant_number",
     "prepare_settings",
+    "priorities_of",
     "rebuild_settings",
     "run_analysis",
     "statement_rows",
@@ -442,6 +443,16 @@ def _scaled(values: Iterable[float]) -> list[int]:
     return [round(float(v) * SCALE) for v in values]
 
 
+def priorities_of(analysis: Analysis, slug_of: dict[int, str], shown: set[int]) -> dict[str, int]:
+    """``settings["voxit"]["priorities"]``: the shown statements' Polis priorities x ``SCALE``,
+    at least 1 so that every shown statement can be drawn."""
+    return {
+        slug_of[number]: max(1, round(float(p) * SCALE))
+        for number, p in zip(analysis.statement_ids.tolist(), analysis.priority.tolist(), strict=True)
+        if number in shown
+    }
+
+
 def opinion_map_of(analysis: Analysis, slug_of: dict[int, str], run: int) -> dict[str, Any]:
     """``settings["voxit"]["opinion_map"]`` of an analysis (see ``shared_models.voxit``)."""
     columns = analysis.matrix.statement_ids.tolist()
@@ -516,11 +527,7 @@ def run_analysis(
         )
         slug_of = {r.number: r.slug for r in rows}
         shown = {r.number for r in rows if r.state == "approved"}
-        priorities = {
-            slug_of[number]: max(1, round(float(p) * SCALE))
-            for number, p in zip(analysis.statement_ids.tolist(), analysis.priority.tolist(), strict=True)
-            if number in shown
-        }
+        priorities = priorities_of(analysis, slug_of, shown)
         rebuild_settings(
             session, keys, process_id, priorities=priorities, opinion_map=opinion_map_of(analysis, slug_of, run)
         )

@@ -29,7 +29,7 @@ from shared_models.voxit import (
 from sync_server.analysis.pipeline import analyze
 from sync_server.analysis.polis_export import read_comments_csv, read_votes_csv
 from sync_server.services.demo import STATEMENTS
-from sync_server.services.voxit import opinion_map_of
+from sync_server.services.voxit import opinion_map_of, priorities_of
 
 POLIS = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
 SEED = {"id": "s1", "text": {"fi": "Yksi", "sv": "Ett", "en": "One"}}
@@ -161,3 +161,23 @@ def test_place_participant_agrees_with_the_server_projection() -> None:
 def test_place_participant_without_groups_or_answers() -> None:
     empty = OpinionMap(run=1, columns=0, statements=[], center=[], components=[[], []], groups=[])
     assert place_participant({"a": 1}, empty) == (0, 0, None)
+
+
+@pytest.mark.parametrize("conversation", sorted(p.name for p in POLIS.iterdir() if (p / "votes.csv").is_file()))
+def test_shipped_priorities_never_collapse_to_one_value(conversation: str) -> None:
+    """A fresh run (no previous state, where Polis's regression gave every statement the same
+    priority) ships priorities that tell the statements apart, and a draw follows them."""
+    folder = POLIS / conversation
+    comments = read_comments_csv((folder / "comments.csv").read_text(encoding="utf-8"))
+    votes = read_votes_csv((folder / "votes.csv").read_text(encoding="utf-8"))
+    shown = {c.id for c in comments if c.moderated != -1}
+    analysis = analyze(votes, moderated_out=[c.id for c in comments if c.moderated == -1], statement_ids=shown)
+    priorities = priorities_of(analysis, {int(n): str(n) for n in analysis.statement_ids.tolist()}, shown)
+    assert set(priorities) == {str(n) for n in shown}
+    assert min(priorities.values()) >= 1
+    # Statements with the same counts (e.g. one agree each, no extremity) share a priority; the rest differ.
+    assert len(set(priorities.values())) > len(priorities) // 2
+    top = max(priorities, key=lambda sid: priorities[sid])
+    bottom = min(priorities, key=lambda sid: priorities[sid])
+    firsts = Counter(draw_next(priorities, set(), random.Random(seed)) for seed in range(3000))
+    assert firsts[top] > firsts[bottom]
