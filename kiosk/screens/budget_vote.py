@@ -353,13 +353,14 @@ class BudgetScreen(Screen):
         app, flow = App.get_running_app(), self.flow
         big = app.font_title * (1.0 if app.large_text else 1.4)
         self._title(content, "budget.thanks.title")
-        self._text(content, app.tr("budget.thanks.saved"))
         lines = flow.receipt_lines()
-        if len(lines) > 1:
+        if len(lines) > 1:  # the codes first, one line each: both above the fold in large text
             self._text(content, app.tr("budget.thanks.receipts"))
-            for district, code in lines:  # one line each: both codes above the fold in large text
+            for district, code in lines:
                 self._text(content, f"{flow.district_name(district, app.lang)}: {code}", font_size=big, bold=True)
+            self._text(content, app.tr("budget.thanks.saved"))
         else:
+            self._text(content, app.tr("budget.thanks.saved"))
             self._text(content, app.tr("budget.thanks.receipt"))
             self._text(content, flow.receipt, font_size=big, bold=True)
         self._text(content, app.tr("budget.thanks.next"))
