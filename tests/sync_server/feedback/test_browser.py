@@ -136,3 +136,48 @@ def test_a_responder_answers_from_the_inbox_opens_the_contact_once_and_publishes
     with session_of(engine) as session:
         opened = session.scalars(select(AuditEntry.action).where(AuditEntry.action == "feedback.contact_shown")).all()
     assert len(opened) == 1
+
+
+def test_a_dispatcher_routes_feedback_from_the_triage_queue_in_english(
+    chromium: Browser, settings: Settings, engine: Engine, enrolled: FakeTerminal, live_server: str
+) -> None:
+    with session_of(engine) as session:
+        push(
+            session,
+            enrolled,
+            [
+                feedback_record(
+                    enrolled, settings, message="Kirjaston aukioloajat ovat liian lyhyet", topic="libraries"
+                ),
+                feedback_record(
+                    enrolled, settings, message="Kadulla on iso kuoppa", topic="potholes", place="atlantis"
+                ),
+            ],
+        )
+    dispatcher = make_member(settings, role="dispatcher", name="Dana Dispatcher")
+    context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
+    page = context.new_page()
+    try:
+        page.goto("/staff/feedback/triage")
+        page.get_by_label("Email").fill(dispatcher)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Triage")
+        rows = page.locator("table.feedback-cases tbody tr")
+        expect(rows).to_have_count(2)
+        expect(rows.first).to_contain_text("Unknown topic")  # held back cases first
+        shot(page, "7-triage-en")
+
+        rows.first.get_by_role("link").click()
+        expect(page.get_by_text("the terminal sent a topic this process does not have")).to_be_visible()
+        page.get_by_label("Topic", exact=True).select_option(label="Streets and traffic")
+        page.get_by_role("button", name="Send to this team").click()
+        expect(page.get_by_role("status")).to_contain_text("The routing was saved.")
+        expect(page.locator(".facts")).to_contain_text("routed by staff")
+        expect(page.get_by_text("Unknown topic: a person has chosen the team")).to_be_visible()
+        shot(page, "8-routed-en")
+        page.goto("/staff/feedback/triage")
+        expect(page.locator("table.feedback-cases tbody tr")).to_have_count(1)
+    finally:
+        context.close()
