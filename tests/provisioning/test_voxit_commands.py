@@ -100,3 +100,37 @@ def test_import_polis_refuses_a_folder_without_an_export(tmp_path: Path) -> None
     assert answer.returncode != 0 and "comments.csv" in answer.stderr + answer.stdout
     missing = osallistu("server", "analyze", str(directory), "nothing", "--json", check=False)
     assert missing.returncode != 0 and "nothing" in missing.stderr + missing.stdout
+
+
+CONVERSATION_TOML = """
+id = "makelankatu"
+activities = ["voxit"]
+
+[title]
+fi = "Mäkelänkatu"
+sv = "Mäkelägatan"
+en = "Mäkelänkatu"
+
+[settings.voxit]
+allow_proposals = true
+opens = "2026-12-01T06:00:00Z"
+topic = { fi = "Katuremontti", sv = "Gatrenovering", en = "Street renovation" }
+intro = { fi = "Kerro mielipiteesi.", sv = "Säg vad du tycker.", en = "Tell us what you think." }
+
+[[settings.voxit.statements]]
+id = "pyorat"
+text = { fi = "Lisää pyöräteitä.", sv = "Fler cykelvägar.", en = "More cycle lanes." }
+"""
+
+
+def test_process_add_checks_voxit_settings(tmp_path: Path) -> None:
+    directory = tmp_path / "server"
+    osallistu("server", "init", str(directory))
+    good = tmp_path / "makelankatu.toml"
+    good.write_text(CONVERSATION_TOML, encoding="utf-8")
+    assert osallistu("server", "process", "add", str(directory), str(good)).stdout.splitlines()[-1] == "makelankatu"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(CONVERSATION_TOML.replace('sv = "Fler cykelvägar.", ', ""), encoding="utf-8")
+    answer = osallistu("server", "process", "add", str(directory), str(bad), check=False)
+    assert answer.returncode == 1 and "Traceback" not in answer.stderr
+    assert "needs a text in sv" in answer.stderr + answer.stdout
