@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["DUPLICATE_THRESHOLD", "SHINGLE", "Match", "best_match", "jaccard", "normalise", "shingles"]
 
@@ -32,8 +33,10 @@ def normalise(text: str) -> str:
     return _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
+@lru_cache(maxsize=8192)
 def shingles(text: str, size: int = SHINGLE) -> frozenset[str]:
-    """The set of ``size``-character pieces of the normalised text (the whole text when shorter)."""
+    """The set of ``size``-character pieces of the normalised text (the whole text when shorter).
+    Cached: the recent cases a new one is compared with are mostly the same from case to case."""
     clean = normalise(text)
     if len(clean) <= size:
         return frozenset({clean}) if clean else frozenset()
@@ -44,7 +47,8 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     """|a ∩ b| / |a ∪ b|; 0 for two empty sets."""
     if not a and not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,11 @@ def best_match(
     mine = shingles(text)
     best: Match | None = None
     for case_id, other in candidates:
-        score = jaccard(mine, shingles(other))
+        theirs = shingles(other)
+        small, large = sorted((len(mine), len(theirs)))
+        if large == 0 or small < threshold * large:  # |A ∩ B| / |A ∪ B| <= small / large
+            continue
+        score = jaccard(mine, theirs)
         if score < threshold:
             continue
         if best is None or score > best.score or (score == best.score and case_id < best.case_id):
