@@ -104,7 +104,16 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def _lock(session: Session, process_id: str) -> None:
+    """Hold the process row until the transaction ends (PostgreSQL ``FOR UPDATE``), so two
+    writers never hand out the same statement or participant number. SQLite transactions
+    already begin IMMEDIATE (one writer at a time)."""
+    session.execute(select(Process.id).where(Process.id == process_id).with_for_update())
+
+
 def _voxit_process(session: Session, process_id: str) -> Process:
+    """The conversation's row, locked for this transaction (see :func:`_lock`)."""
+    _lock(session, process_id)
     row = session.get(Process, process_id)
     if row is None:
         raise UnknownProcess(f"no process {process_id!r}")
@@ -182,6 +191,7 @@ def prepare_settings(session: Session, process: ManifestProcess, *, now: datetim
     if "voxit" not in process.activities:
         return settings
     given = parse_voxit_settings(settings.get("voxit") or {})
+    _lock(session, process.id)
     existing = {r.slug: r for r in statement_rows(session, process.id)}
     for statement in given.statements:
         row = existing.get(statement.id)
@@ -253,6 +263,8 @@ def collect_statements(session: Session, process_id: str | None = None) -> int:
         pid = body["process"]
         if pid not in voxit_ids or (process_id is not None and pid != process_id):
             continue
+        if pid not in caches:
+            _lock(session, pid)
         author = participant_number(session, pid, body["participant"], caches.setdefault(pid, {}))
         number = _next_number(session, pid)
         session.add(
