@@ -207,6 +207,7 @@ class FeedbackScreen(Screen):
 
     def _drop_keyboard(self) -> None:
         if self.keyboard is not None:
+            self.keyboard.unbind(text=self._typed)  # clearing the keys must not clear what was typed
             self.keyboard.clear()
             if self.keyboard.parent is not None:
                 self.keyboard.parent.remove_widget(self.keyboard)
