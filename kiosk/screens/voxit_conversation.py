@@ -390,12 +390,12 @@ class VoxitScreen(Screen):
 
     def _render_proposal_review(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
-        self._title(content, app.tr("voxit.review.title"))
+        self.title_text = app.tr("voxit.review.title")  # in the top bar, as while writing: room for the text
         card = StatementCard()
         self._text(card, flow.draft.strip(), font_size=app.font_title, bold=True)
         content.add_widget(card)
-        self._text(content, app.tr("voxit.review.moderated"), bold=True)
         self._text(content, app.tr("voxit.review.no_names"))
+        self._text(footer, app.tr("voxit.review.moderated"), bold=True)  # always in sight beside Send
         self._message(footer)
         self._row(
             footer,

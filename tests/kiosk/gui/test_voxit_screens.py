@@ -120,11 +120,6 @@ def test_a_conversation_by_touch_with_a_proposal_typed_on_the_keyboard(
     make_app: Any, voxit_kiosk: Any, server: Any
 ) -> None:
     app = make_app(voxit_kiosk, registry=voxit_registry())
-
-    def boom(exc):
-        raise exc
-
-    app.recover = boom  # DEBUG
     screen = open_conversation(app)
     shown = texts(screen)
     assert "Kallion kirjaston tulevaisuus" in shown and "Kirjasto uudistuu" in shown
@@ -166,7 +161,8 @@ def test_a_conversation_by_touch_with_a_proposal_typed_on_the_keyboard(
     assert proposal.body == {"process": "demo", "participant": participant, "text": typed, "lang": "fi"}
     shown = texts(screen)
     assert app.tr("voxit.result.saved") in shown and app.tr("voxit.result.proposals", count=1) in shown
-    assert app.tr("voxit.result.too_few", counted=3, needed=7) in shown  # three answers: not placed yet
+    counted = len([sid for sid in (first, second, third) if sid in IDS])  # p9 is newer than the analysis
+    assert app.tr("voxit.result.too_few", counted=counted, needed=7) in shown  # three answers: not placed yet
     press(screen.ids.done)
     assert app.manager.current == "welcome"
 
