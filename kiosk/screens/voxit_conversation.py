@@ -394,8 +394,9 @@ class VoxitScreen(Screen):
         card = StatementCard()
         self._text(card, flow.draft.strip(), font_size=app.font_title, bold=True)
         content.add_widget(card)
-        self._text(content, app.tr("voxit.review.no_names"))
-        self._text(footer, app.tr("voxit.review.moderated"), bold=True)  # always in sight beside Send
+        # both notes always in sight above Send, whatever the text size
+        self._text(footer, app.tr("voxit.review.no_names"))
+        self._text(footer, app.tr("voxit.review.moderated"), bold=True)
         self._message(footer)
         self._row(
             footer,
