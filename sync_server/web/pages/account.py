@@ -99,8 +99,10 @@ def change_password(request: Request, session: SessionDep, staff: StaffDep, form
 
 
 @router.get("/staff/language/{lang}")
+@router.get("/language/{lang}")
 def choose_language(request: Request, lang: str, next: Annotated[str | None, Query()] = None) -> Response:
-    """A link on every page: the choice is a cookie (a preference, not a staff action)."""
+    """A link on every page: the choice is a cookie (a preference, not a staff action). Public pages
+    link ``/language/{lang}``, staff pages ``/staff/language/{lang}``: the same choice."""
     response = RedirectResponse(safe_next(next), status_code=303)
     if lang in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=LANG_MAX_AGE, path="/", samesite="lax")

@@ -230,7 +230,8 @@ def test_the_receipt_page_speaks_the_chosen_language_and_answers_in_all_three(se
         text = text_of(finnish.text)
         assert "Tarkista kuitti" in text
         assert text.index("Ei vielä löydy") < text.index("Hittas inte ännu") < text.index("Not found yet")
-        switch = browser.get("/staff/language/sv", params={"next": "/receipt?code=AAAA-AAAA-AA"})
+        assert 'href="/language/sv?next=' in finnish.text  # public pages switch language outside /staff
+        switch = browser.get("/language/sv", params={"next": "/receipt?code=AAAA-AAAA-AA"})
         assert switch.status_code == 303 and switch.headers["location"] == "/receipt?code=AAAA-AAAA-AA"
         swedish = text_of(browser.get(switch.headers["location"]).text)
         assert "Kontrollera kvittot" in swedish
