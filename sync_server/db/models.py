@@ -294,7 +294,7 @@ class FeedbackCase(Base):
     __tablename__ = "feedback_cases"
     __table_args__ = (
         Index("ix_feedback_cases_team", "team", "status"),
-        Index("ix_feedback_cases_recent", "process", "day"),
+        Index("ix_feedback_cases_recent", "process", "sent_topic", "place", "day"),
         Index("ix_feedback_cases_due", "due_on"),
         Index("ix_feedback_cases_routing", "routing"),
     )

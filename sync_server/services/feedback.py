@@ -114,7 +114,7 @@ __all__ = [
 STATUSES = ("received", "in_process", "processed", "rejected")
 OPEN_STATUSES = ("received", "in_process")
 DUPLICATE_WINDOW_DAYS = 30
-DUPLICATE_CANDIDATES = 500
+DUPLICATE_CANDIDATES = 200
 MAX_ANSWER = 4000
 ROUTE_BATCH = 500
 
@@ -235,34 +235,54 @@ def _new_case(
     )
 
 
-def _flag_duplicate(session: Session, case: FeedbackCase) -> None:
-    since = (date.fromisoformat(case.day) - timedelta(days=DUPLICATE_WINDOW_DAYS)).isoformat()
-    place = FeedbackCase.place.is_(None) if case.place is None else FeedbackCase.place == case.place
-    rows = session.execute(
-        select(FeedbackCase.id, FeedbackCase.message)
-        .where(
-            FeedbackCase.process == case.process,
-            FeedbackCase.sent_topic == case.sent_topic,
-            place,
-            FeedbackCase.day >= since,
-            FeedbackCase.id != case.id,
-        )
-        .order_by(FeedbackCase.id.desc())
-        .limit(DUPLICATE_CANDIDATES)
-    ).all()
-    match = best_match(case.message, ((row.id, row.message) for row in rows))
-    if match is not None:
-        case.duplicate_of, case.duplicate_score = match.case_id, match.score
+class _RecentCases:
+    """The recent cases a new case is compared with, loaded once per (process, topic as sent, place)
+    for a whole batch and grown as the batch's cases are added."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.loaded: dict[tuple[str, str, str | None], tuple[str, list[tuple[int, str, str]]]] = {}
+
+    def candidates(self, case: FeedbackCase) -> list[tuple[int, str]]:
+        since = (date.fromisoformat(case.day) - timedelta(days=DUPLICATE_WINDOW_DAYS)).isoformat()
+        key = (case.process, case.sent_topic, case.place)
+        held = self.loaded.get(key)
+        if held is None or since < held[0]:
+            place = FeedbackCase.place.is_(None) if case.place is None else FeedbackCase.place == case.place
+            rows = self.session.execute(
+                select(FeedbackCase.id, FeedbackCase.day, FeedbackCase.message)
+                .where(
+                    FeedbackCase.process == case.process,
+                    FeedbackCase.sent_topic == case.sent_topic,
+                    place,
+                    FeedbackCase.day >= since,
+                )
+                .order_by(FeedbackCase.id.desc())
+                .limit(DUPLICATE_CANDIDATES)
+            ).all()
+            held = (since, [(row.id, row.day, row.message) for row in reversed(rows)])
+            self.loaded[key] = held
+        recent = [(case_id, message) for case_id, day, message in held[1] if day >= since]
+        return recent[-DUPLICATE_CANDIDATES:]
+
+    def add(self, case: FeedbackCase) -> None:
+        held = self.loaded.get((case.process, case.sent_topic, case.place))
+        if held is not None:
+            held[1].append((case.id, case.day, case.message))
+            del held[1][: -2 * DUPLICATE_CANDIDATES]
 
 
-def _project_one(session: Session, case: FeedbackCase) -> bool:
-    """Insert one case (skipped when its record already has one); True when inserted."""
+def _project_one(session: Session, case: FeedbackCase, recent: _RecentCases) -> bool:
+    """Insert one case (skipped when its record already has one); True when inserted. Before it is
+    added it is compared with the recent cases (never with itself) for a near-duplicate."""
     if session.scalar(select(FeedbackCase.id).where(FeedbackCase.record_hash == case.record_hash)) is not None:
         return False
+    match = best_match(case.message, recent.candidates(case))
+    if match is not None:
+        case.duplicate_of, case.duplicate_score = match.case_id, match.score
     session.add(case)
     session.flush()
-    _flag_duplicate(session, case)
-    session.flush()
+    recent.add(case)
     log_event(
         "feedback.projected",
         case=case.id,
@@ -278,6 +298,7 @@ def project_records(session: Session, rows: Iterable[Mapping[str, Any]], *, now:
     ``kind``, ``day``, ``raw``, ``received_at``); other kinds are skipped. Returns how many were new.
     Runs in the caller's transaction."""
     settings_of = _SettingsCache(session)
+    recent = _RecentCases(session)
     made = 0
     for row in rows:
         if row["kind"] != "feedback.item":
@@ -294,7 +315,7 @@ def project_records(session: Session, rows: Iterable[Mapping[str, Any]], *, now:
                     now=now,
                     settings_of=settings_of,
                 )
-                made += _project_one(session, case)
+                made += _project_one(session, case, recent)
         except IntegrityError:  # another server process projected the same record just now
             continue
         except Exception as exc:  # a case must never stop the ingest of its record

@@ -380,3 +380,14 @@ def test_a_process_with_broken_feedback_settings_is_refused_and_not_saved(settin
         with session.begin():
             assert feedback.feedback_settings_of(session, "palaute") is None
             assert [p["id"] for p in processes.list_processes(session)] == ["demo"]
+
+
+def test_near_duplicates_within_one_batch_link_to_the_first_of_the_batch(
+    settings: Settings, engine: Engine, enrolled: FakeTerminal
+) -> None:
+    message = "Vuosaaren uimarannalla on lasinsiruja"
+    with session_of(engine) as session:
+        push(session, enrolled, [feedback_record(enrolled, settings, message=message) for _ in range(3)])
+    first, second, third = cases(engine)
+    assert (first.duplicate_of, second.duplicate_of, third.duplicate_of) == (None, first.id, first.id)
+    assert second.duplicate_score == 1.0

@@ -55,7 +55,7 @@ def upgrade() -> None:
         sa.Column("duplicate_score", sa.Float),
         sa.Column("published_at", Stamp),
         sa.Index("ix_feedback_cases_team", "team", "status"),
-        sa.Index("ix_feedback_cases_recent", "process", "day"),
+        sa.Index("ix_feedback_cases_recent", "process", "sent_topic", "place", "day"),
         sa.Index("ix_feedback_cases_due", "due_on"),
         sa.Index("ix_feedback_cases_routing", "routing"),
     )
