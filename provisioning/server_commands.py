@@ -427,11 +427,14 @@ def train_router_command(
 
     if reroutes_as not in ("topic", "team"):
         fail(f"--reroutes-as takes 'topic' or 'team', not {reroutes_as!r}")
+    from provisioning.output import err_console
+
+    say = err_console.print if as_json else console.print  # with --json, stdout holds only the JSON
     settings = _settings(directory)
     rows = read_csv_rows(csv_file, text=text, label=label)
     _, texts, labels = rows.labelled()
     left_out = len(rows.texts) - len(texts)
-    console.print(
+    say(
         f"Read {len(rows.texts):,} rows from {csv_file.name}: {len(texts):,} with a text and a {label!r}, "
         f"{left_out:,} without were left out."
     )
@@ -441,10 +444,10 @@ def train_router_command(
 
         staff = staff_labels(settings, kind="topic" if reroutes_as == "topic" else "team")
         if not staff.table_present:
-            console.print("The server database has no feedback re-routings yet (an older schema); none added.")
+            say("The server database has no feedback re-routings yet (an older schema); none added.")
         reroutes = len(staff.texts)
         texts, labels = texts + staff.texts, labels + staff.labels
-        console.print(
+        say(
             f"Added {reroutes:,} texts labelled by staff (their {reroutes_as}); "
             f"{staff.without_label:,} routed cases had no {reroutes_as} and were left out."
         )
