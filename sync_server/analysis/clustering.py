@@ -9,8 +9,20 @@ Sources (Polis ``math/src/polismath/math/conversation.clj``, ``small-conv-update
   ``min(5, 2 + n_base // 12)``.
 - ``:group-clusterings-silhouettes``: the silhouette of each clustering over the base-cluster
   centres, the plain mean over centres (``clusters.clj`` ``silhouette``); the best k wins
-  (``:group-k-smoother`` picks ``max-key``; its 4-run smoothing needs run history and is
-  not ported: ties go to the smaller k).
+  (``:group-k-smoother`` picks ``max-key``; its smoothing keeps the previous k until a new
+  best k has won ``:group-k-buffer`` = 4 runs in a row, and on a first run, with no
+  previous k, ``smoothed-k`` is this run's best k, which is what is done here every run;
+  ties go to the smaller k).
+
+Polis's k-means (``clusters.clj`` ``kmeans``) starts from the previous run's clusters
+(``:last-clusters``), or on a first run from the first k distinct rows (``init-clusters``),
+and stops when the sorted centres move less than 0.01 (``same-clustering?``) or after
+``max-iters`` steps (100 for base clusters; 20 for groups, as ``:group-clusterings`` passes
+``:cluster-iters``, which ``kmeans`` does not read). Those starts and stops were tried
+against the real conversations and do not follow Polis's groups better than best-of-n
+k-means++: where we differ, Polis's groups and ours are two k-means optima of nearly equal
+quality, and which one Polis holds is its run history (docs/design.md, "Opinion groups
+against Polis's").
 
 Polis seeds k-means with the previous run's clusters; here base clusters are scikit-learn's
 k-means (k-means++, fixed seed, one run, as Polis runs one), and groups a small weighted

@@ -5,9 +5,18 @@ as Polis's ``select-consensus-comments`` excludes them). The adjusted Rand index
 Polis's groups is recorded (``record_property`` and printed), not asserted beyond sanity:
 Polis seeds each k-means with the previous run's clusters, so its groups carry the
 conversation's history, which an analysis from the final votes alone cannot replay.
+
+Two cells miss (strict xfail, figures in ``SHORTFALL``). The cause is not the consensus
+formula, nor who is clustered: the clustered sets are Polis's, and Polis's own groups put
+through ``consensus_for_groups`` on our clustered set give Spearman 1.0. It is the choice
+between two k-means solutions of almost equal within-group sum of squares in the same
+PCA plane, which Polis settles by its run history (``test_shortfall_is_a_near_tie``
+keeps that claim checked; docs/design.md, "Opinion groups against Polis's").
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -22,8 +31,13 @@ SHORTFALL = {
     (
         "canadian-electoral-reform",
         "top10",
-    ): "our small group has 19 members where Polis's history kept 16; 8 of 10 shared",
-    ("15-per-hour-seattle", "spearman"): "our minority group differs from Polis's by a few boundary participants",
+    ): "8 of 10: our small group has 19 members where Polis's has 16 (3 boundary participants, ARI 0.898);"
+    " both are k-means optima, within-group SS 1174.99 ours vs 1175.10 Polis's; Polis's pick is run history",
+    (
+        "15-per-hour-seattle",
+        "spearman",
+    ): "0.969: our minority group has 43 members where Polis's has 39 (4 boundary participants, ARI 0.884);"
+    " within-group SS 388.15 ours vs 389.78 Polis's; Polis's pick is run history",
 }
 
 
@@ -68,7 +82,7 @@ def cases(metric: str) -> list[object]:
 
 
 @pytest.mark.parametrize("name", cases("spearman"))
-def test_consensus_ranking_follows_polis_groups(name: str, record_property: pytest.RecordProperty) -> None:
+def test_consensus_ranking_follows_polis_groups(name: str, record_property: Callable[[str, object], None]) -> None:
     result = figures(load_conversation(name))
     record_property("spearman", result["spearman"])
     print(f"{name}: spearman={result['spearman']:.4f}")
@@ -76,7 +90,7 @@ def test_consensus_ranking_follows_polis_groups(name: str, record_property: pyte
 
 
 @pytest.mark.parametrize("name", cases("top10"))
-def test_consensus_top_ten_mostly_shared_with_polis(name: str, record_property: pytest.RecordProperty) -> None:
+def test_consensus_top_ten_mostly_shared_with_polis(name: str, record_property: Callable[[str, object], None]) -> None:
     result = figures(load_conversation(name))
     record_property("top10", result["top10"])
     print(f"{name}: top10_shared={result['top10']:.0f}")
@@ -84,9 +98,28 @@ def test_consensus_top_ten_mostly_shared_with_polis(name: str, record_property: 
 
 
 @pytest.mark.parametrize("name", CONVERSATIONS)
-def test_groups_resemble_polis_groups(name: str, record_property: pytest.RecordProperty) -> None:
+def test_groups_resemble_polis_groups(name: str, record_property: Callable[[str, object], None]) -> None:
     result = figures(load_conversation(name))
     record_property("adjusted_rand_index", result["ari"])
     print(f"{name}: k={result['k']:.0f} adjusted_rand_index={result['ari']:.3f}")
     assert result["k"] == 2  # Polis found two groups in each
     assert result["ari"] > 0.5
+
+
+def within_group_sum_of_squares(points: np.ndarray, labels: np.ndarray) -> float:
+    return float(sum(((points[labels == g] - points[labels == g].mean(axis=0)) ** 2).sum() for g in np.unique(labels)))
+
+
+@pytest.mark.parametrize("name", sorted({name for name, _ in SHORTFALL}))
+def test_shortfall_is_a_near_tie(name: str) -> None:
+    """Where we miss, Polis clustered the same people and its groups are as good a k-means solution as ours."""
+    conversation = load_conversation(name)
+    analysis = conversation.analysis()
+    polis = conversation.participants_votes.group
+    assert set(analysis.in_conv.tolist()) == set(polis)
+    points = analysis.pca.projections[np.searchsorted(analysis.matrix.participant_ids, analysis.in_conv)]
+    polis_labels = np.array([polis[p] for p in analysis.in_conv.tolist()])
+    assert not np.array_equal(polis_labels == polis_labels[0], analysis.in_conv_group == analysis.in_conv_group[0])
+    ours = within_group_sum_of_squares(points, analysis.in_conv_group)
+    theirs = within_group_sum_of_squares(points, polis_labels)
+    assert ours <= theirs <= ours * 1.01
