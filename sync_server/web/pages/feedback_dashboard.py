@@ -136,8 +136,9 @@ def dashboard(
         none = translate(lang, "dashboard.no_place")
         by_topic = [(names.topic(topic_process[k], k), n) for k, n in count_by(cases, lambda c: c.topic) if k]
         by_place = [(names.place(place_process[k], k) if k else none, n) for k, n in count_by(cases, lambda c: c.place)]
-        teams = _teams_of_all_processes(session, lang) if everyone else []
-        team_name = next((name for tid, name in teams if tid == chosen), chosen)
+        all_teams = _teams_of_all_processes(session, lang)
+        teams = all_teams if everyone else []
+        team_name = next((name for tid, name in all_teams if tid == chosen), chosen)
     weekly = week_counts(cases, today=today, weeks=period)
     replies = reply_times(cases, today=today)
     change = trend(weekly, span=TREND_SPAN)
