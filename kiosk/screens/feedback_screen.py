@@ -36,6 +36,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.feedback_flow import CONTACT_FIELDS, CONTACT_LIMITS, MESSAGE_LIMIT, STEP_COUNT, FeedbackFlow
 from kiosk.keyboard import OnScreenKeyboard, TypedTextBox
+from kiosk.keyboard_layouts import SHIFT
 from kiosk.widgets import BodyLabel, CitizenButton
 from shared_models.keys import x25519_public_from_b64
 
@@ -56,9 +57,13 @@ def picture_for(topic_id: str, icon: str | None = None) -> str:
     return next((name for name, hints in PICTURES if any(hint in words for hint in hints)), "bubble")
 
 
-def follow_address(server_url: str, code: str) -> str:
-    """The public page where a reference code is followed, on the terminal's server."""
-    return f"{server_url.rstrip('/')}/feedback/case?code={code}" if server_url else ""
+def follow_address(server_url: str) -> str:
+    """The public page where a reference code is followed, on the terminal's server, as a person
+    would type it into a browser (no ``https://``)."""
+    if not server_url:
+        return ""
+    bare = server_url.split("://", 1)[-1].rstrip("/")
+    return f"{bare}/feedback/case"
 
 
 class TopicTile(CitizenButton):
@@ -74,11 +79,10 @@ class TopicTile(CitizenButton):
     def draw(self, *_args: Any) -> None:
         app = App.get_running_app()
         self.canvas.after.clear()
-        room = self.height - self.texture_size[1] - app.pad * 1.2
-        side = min(room, self.width * 0.5)
+        side = min(app.button_h * 1.2, self.width * 0.5)  # the room the KV rule's padding leaves
         if side < 20:
             return
-        x, y = self.center_x - side / 2, self.y + self.height - app.pad * 0.6 - side
+        x, y = self.center_x - side / 2, self.top - app.pad * 0.6 - side
         colour = app.col_selected_text if self.kind == "selected" else app.col_secondary_text
         with self.canvas.after:
             Color(rgba=colour)
@@ -86,10 +90,11 @@ class TopicTile(CitizenButton):
 
 
 def _road(x: float, y: float, s: float, w: float, bg: Any) -> None:
-    Line(points=[x + s * 0.3, y, x + s * 0.45, y + s], width=w)
-    Line(points=[x + s * 0.7, y, x + s * 0.55, y + s], width=w)
+    """A road running away into the distance, its centre line dashed."""
+    Line(points=[x + s * 0.05, y, x + s * 0.4, y + s], width=w)
+    Line(points=[x + s * 0.95, y, x + s * 0.6, y + s], width=w)
     for k in range(3):
-        Line(points=[x + s * 0.5, y + s * (0.08 + 0.32 * k), x + s * 0.5, y + s * (0.26 + 0.32 * k)], width=w * 0.8)
+        Line(points=[x + s * 0.5, y + s * (0.05 + 0.34 * k), x + s * 0.5, y + s * (0.22 + 0.34 * k)], width=w * 0.8)
 
 
 def _tree(x: float, y: float, s: float, w: float, bg: Any) -> None:
@@ -218,10 +223,11 @@ class FeedbackScreen(Screen):
     def render(self) -> None:
         app, flow = App.get_running_app(), self.flow
         self.can_go_back = flow.step != "sent"
+        title = app.tr(f"feedback.{flow.step}.title") if flow.number else ""
         if flow.number:
-            self.title_text = app.tr(
-                "feedback.heading", number=flow.number, total=STEP_COUNT, title=app.tr(f"feedback.{flow.step}.title")
-            )
+            # in large text the question moves from the top bar into the page (the bar stays one line)
+            shown = "" if app.large_text else title
+            self.title_text = app.tr("feedback.heading", number=flow.number, total=STEP_COUNT, title=shown).strip()
         else:
             self.title_text = app.tr("feedback.sent.title")
         content, footer, side = self.ids.content, self.ids.footer, self.ids.side
@@ -232,6 +238,8 @@ class FeedbackScreen(Screen):
             self.ids.pop(name)
         if flow.step not in ("message", "contact"):
             self._drop_keyboard()
+        if title and app.large_text and flow.step not in ("message", "contact"):
+            self._title(content, title)
         getattr(self, f"_render_{flow.step}")(content, footer, side)
         self.ids.scroll.scroll_y = 1
 
@@ -297,6 +305,8 @@ class FeedbackScreen(Screen):
             self.keyboard.set_text(text)
             self.keyboard.bind(text=self._typed, height=self._size_keyboard)
             self._keyboard_for = purpose
+            if purpose == "contact:email" and self.keyboard.shift:
+                self.keyboard.press(SHIFT)  # addresses are lower case: no capital first letter
         self.ids["keyboard"] = self.keyboard
         box = TypedTextBox(keyboard=self.keyboard, hint=hint)
         self.ids["typed"] = box
@@ -307,20 +317,23 @@ class FeedbackScreen(Screen):
 
     def _typed(self, _keyboard: Any, text: str) -> None:
         flow = self.flow
+        had_error = flow.error is not None
         if self._keyboard_for == "message":
             flow.set_message(text)
         elif self._keyboard_for.startswith("contact:"):
             flow.set_contact(flow.field, text)
-            label = self.ids.get(f"field:{flow.field}")
-            if label is not None:
-                label.text = self._field_text(flow.field)
+        if had_error and flow.error is None:
+            self.render()  # the error sentence goes as soon as the person types
 
-    def _side_column(self, side: Any, *parts: Any) -> None:
+    def _side_column(self, side: Any, *parts: Any, share: float = 0.2) -> None:
+        """Next, the field choice and the error or the note beside the keys: the keys and the
+        typed text keep the full height, also in large text."""
         app = App.get_running_app()
         column = BoxLayout(orientation="vertical", size_hint=(None, None), spacing=app.gap)
         for part in parts:
             column.add_widget(part)
-        column.width = side.width = self._side_width([p for p in parts if isinstance(p, CitizenButton)])
+        buttons = [p for p in parts if isinstance(p, CitizenButton)]
+        column.width = side.width = self._side_width(buttons, share)
 
         def fit(*_args: Any) -> None:
             column.height = sum(p.height for p in parts) + app.gap * len(parts)
@@ -331,8 +344,18 @@ class FeedbackScreen(Screen):
         side.add_widget(column)
         self._size_keyboard()
 
-    def _side_width(self, buttons: list[CitizenButton]) -> float:
-        """Wide enough for the longest word on the buttons, and at least a fifth of the body."""
+    def _side_words(self, note_key: str) -> BodyLabel:
+        """The error in words when there is one (beside the Next that caused it), else the note."""
+        app = App.get_running_app()
+        if self.flow.error is not None:
+            label = BodyLabel(text=app.say(self.flow.error), tone="error", bold=True)
+        else:
+            label = BodyLabel(text=app.tr(note_key), tone="muted")
+        self.ids["side_words"] = label
+        return label
+
+    def _side_width(self, buttons: list[CitizenButton], share: float = 0.2) -> float:
+        """Wide enough for the longest word on the buttons, and at least ``share`` of the body."""
         app = App.get_running_app()
         from kivy.core.text import Label as CoreLabel
 
@@ -343,33 +366,26 @@ class FeedbackScreen(Screen):
                 label.refresh()
                 widest = max(widest, float(label.texture.size[0]))
         inset: float = widest + 2 * float(app.pad) + 2 * float(app.outline)
-        return max(float(self.ids.body.width) * 0.2, inset)
+        return max(float(self.ids.body.width) * share, inset)
 
     def _size_keyboard(self, *_args: Any) -> None:
-        """Keys as large as leave the typed text (and the contact fields) room above them."""
+        """Keys as large as leave a line of typed text above them; the text gets what the keys leave."""
         app, body = App.get_running_app(), self.ids.body
         if self.keyboard is None:
             return
         box = self.ids.get("typed")
         frame = 2 * (app.gap + app.outline) + app.gap
-        above = app.font_body * 2.5 if self.flow.error is not None else 0.0
-        fields = self.ids.get("fields")
-        if fields is not None and fields.parent is not None:
-            above += fields.height + app.gap
-        self.keyboard.max_height = max(0.0, body.height - app.font_title * 1.3 - frame - above)
+        self.keyboard.max_height = max(0.0, body.height - app.font_title * 1.3 - frame)
         if box is not None:
-            room = body.height - self.keyboard.height - frame - above
-            box.max_text_height = max(app.font_title * 1.25, room)
+            box.max_text_height = max(app.font_title * 1.25, body.height - self.keyboard.height - frame)
 
     def _render_message(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
-        self._message(footer)
         self._keyboard_box(footer, "message", MESSAGE_LIMIT, flow.message, app.tr("feedback.message.hint"))
         nxt = CitizenButton(text=app.tr("feedback.next"), kind="primary")
         nxt.bind(on_release=lambda *_: self.act(flow.submit_message))
         self.ids["next"] = nxt
-        note = BodyLabel(text=app.tr("feedback.message.note"), color=app.palette.muted)
-        self._side_column(side, nxt, note)
+        self._side_column(side, nxt, self._side_words("feedback.message.note"))
 
     # place -----------------------------------------------------------------------
 
@@ -417,40 +433,12 @@ class FeedbackScreen(Screen):
             button.size_hint_y = 1
         footer.add_widget(row)
 
-    def _field_text(self, field: str) -> str:
-        app = App.get_running_app()
-        value = self.flow.contact[field]
-        return f"{app.tr(f'feedback.contact.{field}')}\n{value or app.tr('feedback.contact.empty')}"
-
     def _choose_field(self, field: Any) -> None:
         self.flow.select_field(field)
         self._drop_keyboard()  # a keyboard for the chosen field, holding its text
 
     def _render_contact(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
-        self._message(footer)
-        fields = BoxLayout(spacing=app.gap, size_hint_y=None)
-        made = []
-        for field in CONTACT_FIELDS:
-            button = self._button(
-                fields,
-                self._field_text(field),
-                partial(self._choose_field, field),
-                kind="selected" if field == flow.field else "secondary",
-                name=f"field:{field}",
-            )
-            button.halign = "left"
-            button.shorten, button.shorten_from = True, "left"
-            made.append(button)
-
-        def fit(*_args: Any) -> None:
-            fields.height = max(b.height for b in made)
-
-        for button in made:
-            button.bind(height=fit)
-        fit()
-        self.ids["fields"] = fields
-        footer.add_widget(fields)
         field = flow.field
         self._keyboard_box(
             footer,
@@ -460,11 +448,18 @@ class FeedbackScreen(Screen):
             app.tr(f"feedback.contact.{field}.hint"),
             extra="@+_",
         )
+        choices = []
+        for name in CONTACT_FIELDS:  # which detail the keys type into; the chosen one marked
+            button = CitizenButton(
+                text=app.tr(f"feedback.contact.{name}"), kind="selected" if name == field else "secondary"
+            )
+            button.bind(on_release=lambda _b, n=name: self.act(partial(self._choose_field, n)))
+            self.ids[f"field:{name}"] = button
+            choices.append(button)
         nxt = CitizenButton(text=app.tr("feedback.next"), kind="primary")
         nxt.bind(on_release=lambda *_: self.act(flow.submit_contact))
         self.ids["next"] = nxt
-        note = BodyLabel(text=app.tr("feedback.contact.note"), color=app.palette.muted)
-        self._side_column(side, nxt, note)
+        self._side_column(side, *choices, nxt, self._side_words("feedback.contact.note"), share=0.25)
 
     # review ------------------------------------------------------------------------
 
@@ -522,7 +517,7 @@ class FeedbackScreen(Screen):
         code = ReferenceCode(text=flow.reference)
         self.ids["reference"] = code
         content.add_widget(code)
-        address = follow_address(self.server_url, flow.reference)
+        address = follow_address(self.server_url)
         if address:
             self._text(content, app.tr("feedback.sent.follow", address=address))
         else:
