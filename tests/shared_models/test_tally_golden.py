@@ -12,8 +12,10 @@ from shared_models.pabulib import parse_pb
 from shared_models.tally import MesResult, pb_inputs, tally_equal_shares, tally_pb
 from tests.shared_models.pabulib_data import FILES, require_data
 
+_PARAMS: list[Path | None] = [*FILES] or [None]  # None: the data is absent, require_data says so
 
-@pytest.fixture(params=FILES or [None], ids=[p.name for p in FILES] or ["no-data"])
+
+@pytest.fixture(params=_PARAMS, ids=[p.name for p in FILES] or ["no-data"])
 def pb_file(request: pytest.FixtureRequest) -> Path:
     require_data()
     path: Path = request.param
@@ -37,8 +39,8 @@ def test_add1_jumps_give_what_the_one_unit_loop_gives(name: str) -> None:
         pytest.skip(f"{name} is absent")
     projects, ballots, budget = pb_inputs(parse_pb(path.read_text(encoding="utf-8")))
     for completion in ("add1", "add1_exhaustive"):
-        jumping = tally_equal_shares(projects, ballots, budget, completion=completion)  # type: ignore[arg-type]
-        literal = tally_equal_shares(projects, ballots, budget, completion=completion, jump=False)  # type: ignore[arg-type]
+        jumping = tally_equal_shares(projects, ballots, budget, completion=completion)
+        literal = tally_equal_shares(projects, ballots, budget, completion=completion, jump=False)
         assert (jumping.selected, jumping.run.voter_budget) == (literal.selected, literal.run.voter_budget)
         assert jumping.run.rounds == literal.run.rounds
 

@@ -4,7 +4,7 @@ our counts equal pabutools' (the reference implementation of the pabulib authors
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -64,7 +64,7 @@ def test_no_outcome_exceeds_the_budget(election: Election) -> None:
     assert tally_greedy(projects, ballots, budget).spent <= budget
     assert tally_greedy(projects, ballots, budget, variant="helsinki").spent <= budget
     for completion in (None, "add1", "add1_exhaustive"):
-        assert tally_equal_shares(projects, ballots, budget, completion=completion).spent <= budget  # type: ignore[arg-type]
+        assert tally_equal_shares(projects, ballots, budget, completion=completion).spent <= budget
 
 
 @PROPERTY
@@ -72,7 +72,7 @@ def test_no_outcome_exceeds_the_budget(election: Election) -> None:
 def test_greedy_leaves_out_only_what_did_not_fit_when_its_turn_came(election: Election) -> None:
     projects, ballots, budget = election
     for variant in ("standard", "helsinki"):
-        result = tally_greedy(projects, ballots, budget, variant=variant)  # type: ignore[arg-type]
+        result = tally_greedy(projects, ballots, budget, variant=variant)
         remaining = budget
         for step in result.steps:
             assert step.remaining_before == remaining
@@ -93,7 +93,7 @@ def test_greedy_leaves_out_only_what_did_not_fit_when_its_turn_came(election: El
 def test_equal_shares_supporters_pay_each_cost_and_nobody_overspends(election: Election) -> None:
     projects, ballots, budget = election
     for completion in (None, "add1"):
-        result = tally_equal_shares(projects, ballots, budget, completion=completion)  # type: ignore[arg-type]
+        result = tally_equal_shares(projects, ballots, budget, completion=completion)
         share = result.run.voter_budget
         money = [share] * len(ballots)
         for round_ in result.run.rounds:
@@ -121,12 +121,12 @@ def test_greedy_equals_pabutools_greedy_with_cost_satisfaction(election: Electio
 
 @PROPERTY
 @given(elections(), st.sampled_from(["cost", "approval"]))
-def test_equal_shares_equals_pabutools(election: Election, utilities: str) -> None:
+def test_equal_shares_equals_pabutools(election: Election, utilities: Literal["cost", "approval"]) -> None:
     projects, ballots, budget = election
     instance, profile, _ = to_pabutools(election)
     sat = Cost_Sat if utilities == "cost" else Cardinality_Sat
     theirs = method_of_equal_shares(instance, profile, sat_class=sat, tie_breaking=mes_ties(profile))
-    ours = tally_equal_shares(projects, ballots, budget, completion=None, utilities=utilities)  # type: ignore[arg-type]
+    ours = tally_equal_shares(projects, ballots, budget, completion=None, utilities=utilities)
     assert list(ours.selected) == [p.name for p in theirs]
 
 

@@ -15,7 +15,7 @@ Times are shown in Helsinki time (``web.timefmt``).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -42,7 +42,7 @@ MAX_NAME = 200  # the devices and enrollment_tokens columns
 
 
 def _page(
-    request: Request, session: Session, staff: Staff, now: ClockDep, status: int = 200, **context: object
+    request: Request, session: Session, staff: Staff, now: ClockDep, status: int = 200, **context: Any
 ) -> HTMLResponse:
     behind_after = timedelta(hours=request.app.state.settings.terminal_behind_hours)
     rows = terminals_overview(session, now=now, behind_after=behind_after)

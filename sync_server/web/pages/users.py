@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -20,7 +20,7 @@ NAV = [NavItem("nav.users", "/staff/users", "users.manage", order=90)]
 Manager = Annotated[Staff, require("users.manage")]
 
 
-def _page(request: Request, session: SessionDep, status: int = 200, **context: object) -> HTMLResponse:
+def _page(request: Request, session: SessionDep, status: int = 200, **context: Any) -> HTMLResponse:
     with session.begin():
         users = staff_service.list_users(session)
     return render(request, "users.html", status=status, users=users, roles=list(ROLES), **context)

@@ -19,7 +19,8 @@ def settle(frames: int = 4) -> None:
 
 
 def centre(widget: Widget) -> tuple[float, float]:
-    return widget.to_window(widget.center_x, widget.center_y)
+    x, y = widget.to_window(widget.center_x, widget.center_y)
+    return float(x), float(y)
 
 
 def press(widget: Widget) -> None:
@@ -48,7 +49,7 @@ def visible(widget: Widget) -> bool:
         if node.opacity == 0 or node.disabled:
             return False
         node = node.parent
-    return widget.height > 0
+    return bool(widget.height > 0)
 
 
 def buttons(root: Widget, text: str | None = None) -> list[Any]:

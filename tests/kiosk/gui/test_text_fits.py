@@ -161,7 +161,9 @@ def _whole_on_screen(widget: Any, window: Any) -> bool:
             sx, sy = node.to_window(node.x, node.y)
             box = (max(box[0], sx), max(box[1], sy), min(box[2], sx + node.width), min(box[3], sy + node.height))
         node = node.parent
-    return x >= box[0] - 1 and y >= box[1] - 1 and x + widget.width <= box[2] + 1 and y + widget.height <= box[3] + 1
+    return bool(
+        x >= box[0] - 1 and y >= box[1] - 1 and x + widget.width <= box[2] + 1 and y + widget.height <= box[3] + 1
+    )
 
 
 @pytest.mark.parametrize("lang", LANGUAGES, ids=LANGUAGES)

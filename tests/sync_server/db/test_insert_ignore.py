@@ -3,6 +3,7 @@ SQLAlchemy's own bulk insert stores, and skip rows that collide just the same.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,11 @@ from sync_server.db.models import Base, Quarantine, RawRecord, Seal, SealMember
 
 
 @pytest.fixture
-def sqlite_engines(tmp_path: Path) -> list[Engine]:
+def sqlite_engines(tmp_path: Path) -> Iterator[list[Engine]]:
     engines = [make_engine(f"sqlite:///{tmp_path / name}.db") for name in ("fast", "orm")]
     for engine in engines:
         upgrade(engine)
-    yield engines  # type: ignore[misc]
+    yield engines
     for engine in engines:
         engine.dispose()
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from kiosk.enroll import enroll_terminal
 from sync_server.admin import revoke_device
@@ -58,7 +58,7 @@ def sign_in(page: Page, email: str, target: str = "/staff/terminals") -> None:
     expect(page).to_have_url(re.compile(re.escape(target) + "$"))
 
 
-def row_of(page: Page, name: str) -> object:
+def row_of(page: Page, name: str) -> Locator:
     return page.locator("table.terminals tbody tr").filter(has=page.locator(".terminal-name", has_text=name))
 
 

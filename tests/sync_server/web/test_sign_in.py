@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -14,7 +16,7 @@ from tests.sync_server.staff import PASSWORD, csrf_of, make_staff, sign_in_answe
 from tests.sync_server.web.conftest import FakeClock
 
 
-def rows(settings: Settings, statement: object) -> list[object]:
+def rows(settings: Settings, statement: object) -> list[Any]:
     return Client("", settings).query(statement)
 
 

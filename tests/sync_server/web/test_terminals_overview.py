@@ -4,6 +4,7 @@ and what the services read from a real database (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -64,7 +65,13 @@ def test_status_rules(
 
 def test_behind_threshold_is_a_parameter() -> None:
     seen = NOW - 3 * HOUR
-    common = {"revoked_at": None, "last_seen": seen, "pending_reported": 0, "ack_at": seen, "enrolled_at": ENROLLED}
+    common: dict[str, Any] = {
+        "revoked_at": None,
+        "last_seen": seen,
+        "pending_reported": 0,
+        "ack_at": seen,
+        "enrolled_at": ENROLLED,
+    }
     assert terminal_status(**common, now=NOW, behind_after=2 * HOUR) == ("behind", "not_seen")
     assert terminal_status(**common, now=NOW, behind_after=4 * HOUR) == ("ok", None)
 
