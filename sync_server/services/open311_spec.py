@@ -28,6 +28,8 @@ from typing import Any
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
+from shared_models.bodies import MAX_MESSAGE
+
 __all__ = [
     "DETAILED_STATUS",
     "FORMATS",
@@ -51,7 +53,7 @@ __all__ = [
 FORMATS = ("json", "xml")
 LOCALES = ("fi", "sv", "en")
 HELSINKI = ZoneInfo("Europe/Helsinki")
-MAX_DESCRIPTION = 4000  # the message with the address lines added stays under the record's 5,000
+MAX_DESCRIPTION = 4000
 MAX_TITLE = 200
 MAX_FIELD = 200
 STATUS_GROUPS: dict[str, tuple[str, ...]] = {
@@ -276,9 +278,15 @@ def check_submission(
     name = " ".join(part for part in (_clean(form.get("first_name")), _clean(form.get("last_name"))) if part)
     if len(name) > MAX_FIELD:
         errors.append(Open311Error(400, f"first_name and last_name are longer than {MAX_FIELD} characters"))
+    message = "\n\n".join(part for part in (title, description, "\n".join(lines)) if part)
+    if not errors and len(message) > MAX_MESSAGE:
+        errors.append(
+            Open311Error(
+                400, f"title, description, address_string and media_url are longer than {MAX_MESSAGE} characters"
+            )
+        )
     if errors:
         return errors
-    message = "\n\n".join(part for part in (title, description, "\n".join(lines)) if part)
     contact = {k: v for k, v in (("name", name), ("email", email), ("phone", phone)) if v}
     return Submission(
         service_code=code, message=message, lang=locale_of(form.get("locale")), place=place, contact=contact

@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from shared_models.records import make_record
 from sync_server.services.open311_spec import (
     Open311Error,
     RequestFacts,
@@ -156,6 +159,11 @@ def test_a_valid_post_keeps_title_address_coordinates_and_picture_in_the_message
             id="bad-email",
         ),
         pytest.param(
+            {"service_code": "parks", "description": "x" * 4000, "address_string": "y" * 1000},
+            Open311Error(400, "title, description, address_string and media_url are longer than 5000 characters"),
+            id="too-long-together",
+        ),
+        pytest.param(
             {"service_code": "parks", "description": "x", "media_url": "javascript:alert(1)"},
             Open311Error(400, "media_url must be an http or https URL"),
             id="script-url",
@@ -215,3 +223,41 @@ def test_w3c_times_read_and_written() -> None:
     assert w3c(datetime(2026, 7, 1, 9, 0, tzinfo=UTC)) == "2026-07-01T12:00:00+03:00"  # summer time
     with pytest.raises(ValueError):
         parse_w3c("yesterday")
+
+
+FIELD = st.one_of(st.none(), st.text(max_size=60), st.sampled_from(["parks", "kallio", "60.1", "24.9", "a@b.fi"]))
+LONG = st.one_of(
+    st.none(), st.text(min_size=0, max_size=1200), st.text(alphabet="ab\n\r ", min_size=3000, max_size=4500)
+)
+
+
+@given(
+    form=st.fixed_dictionaries(
+        {
+            "service_code": FIELD,
+            "description": LONG,
+            "title": FIELD,
+            "attribute[place]": FIELD,
+            "lat": FIELD,
+            "long": FIELD,
+            "address_string": LONG,
+            "media_url": st.one_of(FIELD, st.builds(lambda s: "https://x.fi/" + s, st.text(max_size=1100))),
+            "email": FIELD,
+            "phone": FIELD,
+            "first_name": FIELD,
+            "last_name": FIELD,
+            "locale": FIELD,
+        }
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_whatever_a_post_holds_it_is_refused_in_words_or_makes_a_valid_record(form: dict[str, str | None]) -> None:
+    checked = check_submission(form, service_codes=["parks"], places=["kallio"])
+    if isinstance(checked, list):
+        assert checked and all(e.code in (400, 404) and e.description for e in checked)
+        return
+    body: dict[str, object] = {"process": "demo", "topic": checked.service_code, "message": checked.message}
+    body["lang"] = checked.lang
+    if checked.place is not None:
+        body["place"] = checked.place
+    make_record("feedback.item", body, device="t" + "a" * 16, day="2026-11-29")  # raises if the body is invalid
