@@ -56,7 +56,7 @@ from sync_server.db.models import FeedbackAnswer, FeedbackCase, Open311Key, Proc
 from sync_server.errors import ServerError
 from sync_server.logevents import log_event
 from sync_server.services import feedback
-from sync_server.services.audit import record_action
+from sync_server.services.audit import Actor, record_action
 from sync_server.services.enrollment import enroll_device, issue_token
 from sync_server.services.ingest import ingest_lines
 from sync_server.services.open311_spec import (
@@ -81,7 +81,9 @@ __all__ = [
     "intake_key",
     "issue_key",
     "issue_key_for",
+    "list_keys",
     "open_services",
+    "revoke_key",
     "service_definition",
     "service_rows",
     "submit",
@@ -102,26 +104,66 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def issue_key(session: Session, *, name: str, now: datetime, issued_by: str | None = None) -> str:
-    """A new API key for the application ``name``; returns the key (shown once, stored hashed)."""
+def issue_key(
+    session: Session,
+    *,
+    name: str,
+    now: datetime,
+    issued_by: str | None = None,
+    actor: Actor | None = None,
+    client_ip: str | None = None,
+) -> str:
+    """A new API key for the application ``name``; returns the key (shown once, stored hashed).
+    ``actor`` the staff member issuing it, or ``issued_by`` in words (the command line)."""
     name = name.strip()
     if not name or len(name) > 200:
         raise ValueError("an API key needs the application's name (1 to 200 characters)")
     key = "o311_" + secrets.token_urlsafe(32)
     with session.begin():
-        row = Open311Key(name=name, key_hash=_key_hash(key), created_at=now, created_by=issued_by)
+        row = Open311Key(
+            name=name, key_hash=_key_hash(key), created_at=now, created_by=actor.email if actor else issued_by
+        )
         session.add(row)
         session.flush()
         record_action(
             session,
             "open311.key_issued",
             at=now,
-            actor=None,
+            actor=actor,
             email=issued_by,
             target=name,
             detail={"key_id": row.id},
+            client_ip=client_ip,
         )
     return key
+
+
+def list_keys(session: Session) -> list[Open311Key]:
+    """Every key, the newest first (in the caller's transaction)."""
+    return list(session.scalars(select(Open311Key).order_by(Open311Key.id.desc())))
+
+
+def revoke_key(
+    session: Session, *, key_id: int, now: datetime, actor: Actor, client_ip: str | None = None
+) -> str | None:
+    """Revoke a key (its POSTs are refused from now on); returns its application's name, None when
+    there is no such key. Revoking twice changes nothing."""
+    with session.begin():
+        row = session.get(Open311Key, key_id, with_for_update=True)
+        if row is None:
+            return None
+        if row.revoked_at is None:
+            row.revoked_at = now
+            record_action(
+                session,
+                "open311.key_revoked",
+                at=now,
+                actor=actor,
+                target=row.name,
+                detail={"key_id": row.id},
+                client_ip=client_ip,
+            )
+        return row.name
 
 
 def issue_key_for(settings: Settings, *, name: str, now: datetime, issued_by: str | None = None) -> str:

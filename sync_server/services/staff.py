@@ -82,6 +82,7 @@ PERMISSION_MEANINGS: dict[str, str] = {
     "feedback.view": "read the feedback of one's team",
     "feedback.respond": "answer the feedback of one's team",
     "feedback.triage": "see all feedback, send feedback from the triage queue to a team, re-route between teams",
+    "open311.manage": "issue and revoke the Open311 API keys of applications that send feedback",
     "audit.view": "read the staff audit log",
     "users.manage": "add staff accounts and change their roles",
 }
