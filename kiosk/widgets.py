@@ -135,10 +135,14 @@ class CueScrollView(ScrollView):
     guess that a page goes on past its bottom edge."""
 
     more_below = BooleanProperty(False)
+    # the height the hint takes while shown (set by the ScrollHint): once the hint is up, the
+    # content is measured against the room it would have without it, or the hint would stay
+    # up for good on content that fits once it is gone
+    hint_room = NumericProperty(0)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.bind(scroll_y=self._update, height=self._update)
+        self.bind(scroll_y=self._update, height=self._update, hint_room=self._update)
 
     def add_widget(self, widget: Any, *args: Any, **kwargs: Any) -> None:
         super().add_widget(widget, *args, **kwargs)
@@ -148,7 +152,8 @@ class CueScrollView(ScrollView):
     def _update(self, *_args: Any) -> None:
         content = self.children[0] if self.children else None
         scroll_y = float(getattr(self, "scroll_y", 1.0))
-        self.more_below = content is not None and content.height > self.height + 1 and scroll_y > 0.001
+        room = self.height + (self.hint_room if self.more_below else 0)
+        self.more_below = content is not None and content.height > room + 1 and scroll_y > 0.001
 
     def page_down(self) -> None:
         content = self.children[0] if self.children else None
@@ -163,6 +168,10 @@ class ScrollHint(CitizenButton):
     """ "More below" under a ``CueScrollView``: shown only while there is more; a touch scrolls on."""
 
     scroll = ObjectProperty(None, allownone=True, rebind=True)
+
+    def on_height(self, _hint: Any, height: float) -> None:
+        if self.scroll is not None and height > 0:
+            self.scroll.hint_room = height + float(getattr(self.parent, "spacing", 0) or 0)
 
     def on_release(self) -> None:
         if self.scroll is not None:

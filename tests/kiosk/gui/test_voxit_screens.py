@@ -358,3 +358,24 @@ def test_the_answer_buttons_are_on_screen_whole_in_large_text(make_app: Any, vox
     keys = [w for w in walk(screen.ids.keyboard) if hasattr(w, "key") and w.key is not None]
     assert len(keys) > 40 and all(_whole_on_screen(k, window) for k in keys)
     assert _whole_on_screen(screen.ids.review, window) and _whole_on_screen(screen.ids.typed, window)
+
+
+def test_the_review_needs_no_scrolling_in_large_text(make_app: Any, voxit_kiosk: Any, window: Any) -> None:
+    """The text to send, both notes and the buttons in sight at once; the "more below" hint,
+    up while the keyboard filled the screen, goes once the content fits."""
+    from .test_text_fits import _whole_on_screen
+
+    app = make_app(voxit_kiosk, registry=voxit_registry())
+    app.large_text = True
+    screen = open_conversation(app)
+    press(screen.ids.start)
+    press(screen.ids.propose)
+    for char in "Lisää penkkejä":
+        screen.ids.keyboard.press("space" if char == " " else char)
+    press(screen.ids.review)
+    settle(6)
+    assert not screen.ids.scroll.more_below
+    card = screen.ids.content.children[0]
+    assert "Lisää penkkejä" in texts(card) and _whole_on_screen(card, window)
+    for name in ("edit", "send"):
+        assert _whole_on_screen(screen.ids[name], window)
