@@ -77,6 +77,7 @@ __all__ = [
     "ServiceEntry",
     "SubmitOutcome",
     "check_key",
+    "ensure_intake",
     "find_requests",
     "intake_key",
     "issue_key",
@@ -166,6 +167,13 @@ def revoke_key(
         return row.name
 
 
+def ensure_intake(session: Session, keys: ServerKeys, data_dir: Path) -> str:
+    """Make sure the intake device exists (done when a key is issued, so that the first POSTs of
+    several server processes do not race to enroll it); returns its device id."""
+    with _intake_lock:
+        return device_id_for(intake_key(session, keys, data_dir))
+
+
 def issue_key_for(settings: Settings, *, name: str, now: datetime, issued_by: str | None = None) -> str:
     """``issue_key`` for a data folder (``osallistu server open311-key``): migrates the database
     and makes sure the intake device exists, so the first POST does not have to."""
@@ -174,8 +182,7 @@ def issue_key_for(settings: Settings, *, name: str, now: datetime, issued_by: st
         upgrade(engine)
         with make_sessionmaker(engine)() as session:
             key = issue_key(session, name=name, now=now, issued_by=issued_by)
-            with _intake_lock:
-                intake_key(session, settings.load_keys(), settings.data_dir)
+            ensure_intake(session, settings.load_keys(), settings.data_dir)
             return key
     finally:
         engine.dispose()
@@ -282,7 +289,10 @@ def intake_key(session: Session, keys: ServerKeys, data_dir: Path) -> Ed25519Pri
     else:
         key = Ed25519PrivateKey.generate()
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another server process made it just now: use that one
+            return intake_key(session, keys, data_dir)
         with os.fdopen(fd, "wb") as handle:
             handle.write(private_bytes(key))
     token = issue_token(session, keys, name=INTAKE_DEVICE_NAME, place="server")

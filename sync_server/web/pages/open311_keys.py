@@ -47,6 +47,8 @@ def issue(request: Request, session: SessionDep, staff: Manager, form: FormDep, 
         key = open311.issue_key(session, name=name, now=now, actor=staff, client_ip=client_ip(request))
     except ValueError:
         return _page(request, session, now, status=400, error=translate(lang, "open311.keys.bad_name"))
+    state = request.app.state
+    open311.ensure_intake(session, state.keys, state.settings.data_dir)
     return _page(request, session, now, status=201, new_key=key, new_name=name)
 
 

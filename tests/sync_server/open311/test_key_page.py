@@ -8,7 +8,7 @@ import re
 import httpx
 from sqlalchemy import Engine, select
 
-from sync_server.db.models import AuditEntry
+from sync_server.db.models import AuditEntry, Device
 from sync_server.settings import Settings
 from tests.sync_server.feedback.helpers import session_of
 from tests.sync_server.staff import csrf_of, make_staff, signed_in
@@ -35,6 +35,8 @@ def test_an_admin_issues_a_key_shown_once_and_revokes_it(live_server: str, setti
         match = KEY.search(issued.text)
         assert match is not None
         key = match.group(1)
+        with session_of(engine) as session, session.begin():  # enrolled before the first POST needs it
+            assert session.scalar(select(Device.name).where(Device.name == "Open311")) == "Open311"
         again = client.get("/staff/open311/keys")
         assert key not in again.text and "Palautesovellus" in again.text
         assert post_feedback(live_server, key) == 200
