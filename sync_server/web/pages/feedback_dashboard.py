@@ -75,6 +75,7 @@ class Column:
     width: float
     height: float
     show_label: bool
+    show_count: bool  # numbers above the bars when they fit (the table always has them)
 
 
 def _columns(weekly: Sequence[WeekCount]) -> list[Column]:
@@ -90,6 +91,7 @@ def _columns(weekly: Sequence[WeekCount]) -> list[Column]:
             width=round(slot * 0.7, 1),
             height=round((WEEK_H - 60) * w.count / top, 1),
             show_label=(len(weekly) - 1 - i) % every == 0,
+            show_count=slot >= 20,
         )
         for i, w in enumerate(weekly)
     ]

@@ -130,3 +130,15 @@ def test_due_today_is_not_overdue_yet() -> None:
 def test_no_cases_give_no_share_and_no_median() -> None:
     replies = reply_times([], today=TODAY)
     assert (replies.share_in_time, replies.median_days, replies.decided) == (None, None, 0)
+
+
+@pytest.mark.parametrize(("weeks", "labelled", "counted"), [(12, 12, 12), (52, 13, 0)], ids=["12-weeks", "52-weeks"])
+def test_week_chart_labels_and_numbers_only_where_they_fit(weeks: int, labelled: int, counted: int) -> None:
+    from sync_server.web.pages.feedback_dashboard import _columns
+
+    columns = _columns(week_counts([make_case("2026-11-20")], today=TODAY, weeks=weeks))
+    assert len(columns) == weeks
+    assert sum(c.show_label for c in columns) == labelled
+    assert columns[-1].show_label  # the current week is always named
+    assert sum(c.show_count for c in columns) == counted
+    assert max(c.height for c in columns) > 0 and all(c.x + c.width <= 640 for c in columns)
