@@ -74,12 +74,12 @@ class TopicTile(CitizenButton):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.bind(pos=self.draw, size=self.draw, picture=self.draw, kind=self.draw, texture_size=self.draw)
-        App.get_running_app().bind(palette=self.draw)
+        App.get_running_app().bind(palette=self.draw, large_text=self.draw)
 
     def draw(self, *_args: Any) -> None:
         app = App.get_running_app()
         self.canvas.after.clear()
-        side = min(app.button_h * 1.2, self.width * 0.5)  # the room the KV rule's padding leaves
+        side = min(app.button_h * (0.9 if app.large_text else 1.2), self.width * 0.5)  # the KV rule's padding
         if side < 20:
             return
         x, y = self.center_x - side / 2, self.top - app.pad * 0.6 - side
@@ -234,7 +234,7 @@ class FeedbackScreen(Screen):
         for box in (content, footer, side):
             box.clear_widgets()
         side.width = 0
-        for name in [n for n in self.ids if n.startswith(("topic:", "place:", "field:", "edit:"))]:
+        for name in [n for n in self.ids if n.startswith(("topic:", "place:", "field:", "edit:", "footer_error"))]:
             self.ids.pop(name)
         if flow.step not in ("message", "contact"):
             self._drop_keyboard()
@@ -283,7 +283,7 @@ class FeedbackScreen(Screen):
         app, flow = App.get_running_app(), self.flow
         self._text(content, app.tr("feedback.topic.text"))
         self._message(content)
-        grid = self._grid(content, self._columns(3))
+        grid = self._grid(content, self._columns(3))  # large text: two across, so long words stay whole
         for topic in flow.topics:
             tile = TopicTile(
                 text=topic.name.get(app.lang) or topic.name["fi"],
@@ -375,9 +375,11 @@ class FeedbackScreen(Screen):
             return
         box = self.ids.get("typed")
         frame = 2 * (app.gap + app.outline) + app.gap
-        self.keyboard.max_height = max(0.0, body.height - app.font_title * 1.3 - frame)
+        error = self.ids.get("footer_error")
+        above = (error.height or app.font_body * 2.5) + app.gap if error is not None and error.parent else 0.0
+        self.keyboard.max_height = max(0.0, body.height - app.font_title * 1.3 - frame - above)
         if box is not None:
-            box.max_text_height = max(app.font_title * 1.25, body.height - self.keyboard.height - frame)
+            box.max_text_height = max(app.font_title * 1.25, body.height - self.keyboard.height - frame - above)
 
     def _render_message(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
@@ -440,6 +442,10 @@ class FeedbackScreen(Screen):
     def _render_contact(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
         field = flow.field
+        if flow.error is not None:  # across the full width right above the typed text it is about
+            error = self._text(footer, app.say(flow.error), tone="error", bold=True)
+            error.bind(height=self._size_keyboard)
+            self.ids["footer_error"] = error
         self._keyboard_box(
             footer,
             f"contact:{field}",
@@ -448,6 +454,10 @@ class FeedbackScreen(Screen):
             app.tr(f"feedback.contact.{field}.hint"),
             extra="@+_",
         )
+        if not app.large_text:  # what is given so far, above the typed text (large text: on the review)
+            for name in CONTACT_FIELDS:
+                if flow.contact[name] and name != field:
+                    self._text(content, f"{app.tr(f'feedback.contact.{name}')}: {flow.contact[name]}", bold=True)
         choices = []
         for name in CONTACT_FIELDS:  # which detail the keys type into; the chosen one marked
             button = CitizenButton(
@@ -459,7 +469,9 @@ class FeedbackScreen(Screen):
         nxt = CitizenButton(text=app.tr("feedback.next"), kind="primary")
         nxt.bind(on_release=lambda *_: self.act(flow.submit_contact))
         self.ids["next"] = nxt
-        self._side_column(side, *choices, nxt, self._side_words("feedback.contact.note"), share=0.25)
+        # the note beside the buttons in normal text only (in large text the buttons fill the column)
+        words = [BodyLabel(text=app.tr("feedback.contact.note"), tone="muted")] if not app.large_text else []
+        self._side_column(side, *choices, nxt, *words, share=0.25)
 
     # review ------------------------------------------------------------------------
 
