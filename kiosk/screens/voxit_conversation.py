@@ -419,32 +419,34 @@ class VoxitScreen(Screen):
     # result ----------------------------------------------------------------------
 
     def _render_result(self, content: Any, footer: Any, side: Any) -> None:
+        """Thank-you, then where the person stands first (in large text the rest may scroll),
+        then that the answers are saved, proposals, every group and what the picture shows."""
         app, flow = App.get_running_app(), self.flow
+        # the heading in the top bar where it fits on a line; in large text the room goes to the words
+        self.title_text = "" if app.large_text else app.tr("voxit.result.where")
         self._title(content, app.tr("voxit.result.title"))
-        self._text(content, app.tr("voxit.result.saved" if flow.vote_captured else "voxit.result.nothing"))
-        if flow.proposals:
-            self._text(content, app.tr("voxit.result.proposals", count=flow.proposals))
         standing = flow.standing()
-        self._title(content, app.tr("voxit.result.where"))
         if standing.state == "no_map":
-            self._text(content, app.tr("voxit.result.no_map"))
+            self._text(content, app.tr("voxit.result.no_map"), bold=True)
         elif standing.state == "too_few":
-            self._text(content, app.tr("voxit.result.too_few", needed=standing.needed, counted=standing.counted))
+            too_few = app.tr("voxit.result.too_few", needed=standing.needed, counted=standing.counted)
+            self._text(content, too_few, bold=True)
         else:
             assert standing.group is not None
-            self._text(
-                content,
-                app.tr("voxit.result.closest", group=standing.letter, people=standing.group.size),
-                bold=True,
-            )
-            for group in standing.groups:
-                letter = standing_letter(standing, group.id)
-                self._text(content, app.tr("voxit.result.group", group=letter, people=group.size))
-            self._text(content, app.tr("voxit.result.picture"), tone="muted")
+            closest = app.tr("voxit.result.closest", group=standing.letter, people=standing.group.size)
+            self._text(content, closest, bold=True)
             picture = OpinionPicture(standing=standing, size_hint=(None, None))
             self.ids["picture"] = picture
             side.add_widget(picture)
             self._size_side()
+        self._text(content, app.tr("voxit.result.saved" if flow.vote_captured else "voxit.result.nothing"))
+        if flow.proposals:
+            self._text(content, app.tr("voxit.result.proposals", count=flow.proposals))
+        if standing.state == "placed":
+            for group in standing.groups:
+                letter = standing_letter(standing, group.id)
+                self._text(content, app.tr("voxit.result.group", group=letter, people=group.size))
+            self._text(content, app.tr("voxit.result.picture"), tone="muted")
         self._text(content, app.tr("voxit.result.next"))
         self._button(footer, "voxit.result.done", self._done, kind="primary", name="done")
 
