@@ -348,3 +348,13 @@ def test_on_a_real_terminal_the_record_verifies_and_no_contact_rests_in_the_clea
     for personal in ("maija.meikalainen", "Meikäläinen", "765 4321"):
         assert personal.encode() not in stored
     assert b"Katulamppu" in stored  # the message itself is stored (it is not personal data)
+
+
+def test_markup_in_the_text_is_kept_as_plain_text_for_the_server_to_flag() -> None:
+    """The on-screen keyboard has no < or > keys; a text with markup that arrives anyway is
+    sent as typed (never interpreted here); the server stores it as text and flags it."""
+    recorder = Recorder()
+    flow = make_flow(recorder)
+    to_review(flow, message="<script>alert(1)</script> Katu")
+    assert flow.send("fi")
+    assert recorder.captured[0][1]["message"] == "<script>alert(1)</script> Katu"
