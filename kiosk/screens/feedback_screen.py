@@ -51,6 +51,12 @@ PICTURES = (
 )
 
 
+EXAMPLES = {  # an example beside a contact error, in normal text
+    "feedback.contact.email_bad": "feedback.contact.email.hint",
+    "feedback.contact.phone_bad": "feedback.contact.phone.hint",
+}
+
+
 def picture_for(topic_id: str, icon: str | None = None) -> str:
     """Which drawing a topic gets, from words in its id and icon name; ``bubble`` otherwise."""
     words = f"{topic_id} {icon or ''}".lower()
@@ -234,7 +240,7 @@ class FeedbackScreen(Screen):
         for box in (content, footer, side):
             box.clear_widgets()
         side.width = 0
-        for name in [n for n in self.ids if n.startswith(("topic:", "place:", "field:", "edit:", "footer_error"))]:
+        for name in [n for n in self.ids if n.startswith(("topic:", "place:", "field:", "edit:"))]:
             self.ids.pop(name)
         if flow.step not in ("message", "contact"):
             self._drop_keyboard()
@@ -336,7 +342,7 @@ class FeedbackScreen(Screen):
         column.width = side.width = self._side_width(buttons, share)
 
         def fit(*_args: Any) -> None:
-            column.height = sum(p.height for p in parts) + app.gap * len(parts)
+            column.height = sum(p.height for p in parts) + app.gap * (len(parts) - 1)
 
         for part in parts:
             part.bind(height=fit)
@@ -348,7 +354,11 @@ class FeedbackScreen(Screen):
         """The error in words when there is one (beside the Next that caused it), else the note."""
         app = App.get_running_app()
         if self.flow.error is not None:
-            label = BodyLabel(text=app.say(self.flow.error), tone="error", bold=True)
+            text = app.say(self.flow.error)
+            example = EXAMPLES.get(self.flow.error.key)
+            if example is not None and not app.large_text:  # large text: the short sentence only
+                text = f"{text} {app.tr(example)}"
+            label = BodyLabel(text=text, tone="error", bold=True)
         else:
             label = BodyLabel(text=app.tr(note_key), tone="muted")
         self.ids["side_words"] = label
@@ -375,11 +385,9 @@ class FeedbackScreen(Screen):
             return
         box = self.ids.get("typed")
         frame = 2 * (app.gap + app.outline) + app.gap
-        error = self.ids.get("footer_error")
-        above = (error.height or app.font_body * 2.5) + app.gap if error is not None and error.parent else 0.0
-        self.keyboard.max_height = max(0.0, body.height - app.font_title * 1.3 - frame - above)
+        self.keyboard.max_height = max(0.0, body.height - app.font_title * 1.3 - frame)
         if box is not None:
-            box.max_text_height = max(app.font_title * 1.25, body.height - self.keyboard.height - frame - above)
+            box.max_text_height = max(app.font_title * 1.25, body.height - self.keyboard.height - frame)
 
     def _render_message(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
@@ -442,10 +450,6 @@ class FeedbackScreen(Screen):
     def _render_contact(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
         field = flow.field
-        if flow.error is not None:  # across the full width right above the typed text it is about
-            error = self._text(footer, app.say(flow.error), tone="error", bold=True)
-            error.bind(height=self._size_keyboard)
-            self.ids["footer_error"] = error
         self._keyboard_box(
             footer,
             f"contact:{field}",
@@ -469,9 +473,10 @@ class FeedbackScreen(Screen):
         nxt = CitizenButton(text=app.tr("feedback.next"), kind="primary")
         nxt.bind(on_release=lambda *_: self.act(flow.submit_contact))
         self.ids["next"] = nxt
-        # the note beside the buttons in normal text only (in large text the buttons fill the column)
-        words = [BodyLabel(text=app.tr("feedback.contact.note"), tone="muted")] if not app.large_text else []
-        self._side_column(side, *choices, nxt, *words, share=0.25)
+        # the error beside the Next that found it; the note in normal text only (in large text the
+        # buttons fill the column)
+        words = [self._side_words("feedback.contact.note")] if flow.error is not None or not app.large_text else []
+        self._side_column(side, *choices, nxt, *words, share=0.3 if app.large_text else 0.25)
 
     # review ------------------------------------------------------------------------
 

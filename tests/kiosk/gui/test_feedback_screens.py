@@ -106,7 +106,8 @@ def test_feedback_by_touch_with_a_reply_is_captured_sealed_and_verifies(
     assert screen.flow.step == "contact"
     type_on_keyboard(screen, "matti")
     press(screen.ids.next)  # no @: a plain sentence, the email field still marked
-    assert "Tarkista sähköpostiosoite" in texts(screen) and screen.flow.field == "email"
+    shown = texts(screen)
+    assert "Tarkista sähköpostiosoite. Esimerkiksi nimi@esimerkki.fi" in shown and screen.flow.field == "email"
     type_on_keyboard(screen, "@example.fi")
     press(screen.ids["field:name"])
     type_on_keyboard(screen, "Matti Mäkelä")
