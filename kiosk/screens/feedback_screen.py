@@ -529,11 +529,11 @@ class FeedbackScreen(Screen):
 
     def _render_sent(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
-        self._text(content, app.tr("feedback.sent.text"))
-        self._text(content, app.tr("feedback.sent.code"), bold=True)
+        self._text(content, app.tr("feedback.sent.code"), bold=True)  # the code first: in sight also in large text
         code = ReferenceCode(text=flow.reference)
         self.ids["reference"] = code
         content.add_widget(code)
+        self._text(content, app.tr("feedback.sent.text"))
         address = follow_address(self.server_url)
         if address:
             self._text(content, app.tr("feedback.sent.follow", address=address))
