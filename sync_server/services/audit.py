@@ -42,7 +42,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "feedback.unpublished": "a published feedback case was taken off the public page",
     "feedback.contact_shown": "a responder opened a feedback case's sealed contact details",
     "feedback.contact_failed": "a feedback case's sealed contact details did not open",
-    "open311.key_issued": "an Open311 API key was issued to an application (staff page or 'osallistu server open311-key')",
+    "open311.key_issued": (
+        "an Open311 API key was issued to an application (staff page or 'osallistu server open311-key')"
+    ),
     "open311.key_revoked": "an Open311 API key was revoked on the staff pages; the application's POSTs are refused",
 }
 
