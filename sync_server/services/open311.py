@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 import threading
 from collections.abc import Mapping, Sequence
@@ -44,7 +43,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared_models.feedback import FeedbackSettings, FeedbackSettingsError, parse_feedback_settings
-from shared_models.keys import device_id_for, ed25519_private_from_bytes, private_bytes, public_b64
+from shared_models.keys import device_id_for
 from shared_models.receipts import normalize_receipt
 from shared_models.records import make_record, new_record_id, sign_record
 from shared_models.sealed_box import seal_to
@@ -57,7 +56,6 @@ from sync_server.errors import ServerError
 from sync_server.logevents import log_event
 from sync_server.services import feedback
 from sync_server.services.audit import Actor, record_action
-from sync_server.services.enrollment import enroll_device, issue_token
 from sync_server.services.ingest import ingest_lines
 from sync_server.services.open311_spec import (
     HELSINKI,
@@ -68,6 +66,7 @@ from sync_server.services.open311_spec import (
     sent_extras,
     statuses_named,
 )
+from sync_server.services.server_devices import server_device_key
 from sync_server.settings import ServerKeys, Settings
 
 __all__ = [
@@ -279,25 +278,9 @@ def service_definition(entry: ServiceEntry, lang: str, *, place_label: str) -> d
 
 def intake_key(session: Session, keys: ServerKeys, data_dir: Path) -> Ed25519PrivateKey:
     """The Open311 intake device's key, created and enrolled (as a terminal) on first use."""
-    path = Path(data_dir) / INTAKE_KEY_FILE
-    if path.is_file():
-        key = ed25519_private_from_bytes(path.read_bytes())
-        with session.begin():
-            held = repo.get_device(session, device_id=device_id_for(key)) is not None
-        if held:
-            return key
-    else:
-        key = Ed25519PrivateKey.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another server process made it just now: use that one
-            return intake_key(session, keys, data_dir)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(private_bytes(key))
-    token = issue_token(session, keys, name=INTAKE_DEVICE_NAME, place="server")
-    enroll_device(session, keys, token=token, public_key=public_b64(key), name=INTAKE_DEVICE_NAME)
-    log_event("open311.intake_enrolled", device=device_id_for(key))
+    key, enrolled = server_device_key(session, keys, Path(data_dir) / INTAKE_KEY_FILE, name=INTAKE_DEVICE_NAME)
+    if enrolled:
+        log_event("open311.intake_enrolled", device=device_id_for(key))
     return key
 
 

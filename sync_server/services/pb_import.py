@@ -20,7 +20,6 @@ channel ``paper``.
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import tomllib
@@ -32,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
 from shared_models.budget import parse_budget_settings, voter_tag
-from shared_models.keys import device_id_for, ed25519_private_from_bytes, private_bytes, public_b64
+from shared_models.keys import device_id_for
 from shared_models.manifest import ManifestProcess
 from shared_models.pabulib import PbElection
 from shared_models.records import Record, make_record, sign_record
@@ -42,8 +41,8 @@ from sync_server.db import repo
 from sync_server.db.models import Process
 from sync_server.errors import BadRequest
 from sync_server.services.ballots import PAPER_DEVICE_NAME
-from sync_server.services.enrollment import enroll_device, issue_token
 from sync_server.services.ingest import ingest_lines
+from sync_server.services.server_devices import server_device_key
 from sync_server.settings import ServerKeys
 
 __all__ = [
@@ -183,21 +182,7 @@ def free_process_id(session: Session, base: str) -> str:
 
 def paper_key(session: Session, keys: ServerKeys, data_dir: Path) -> Ed25519PrivateKey:
     """The paper entry device's key, created and enrolled (as a terminal) on first use."""
-    path = data_dir / PAPER_KEY_FILE
-    if path.is_file():
-        key = ed25519_private_from_bytes(path.read_bytes())
-        with session.begin():
-            held = repo.get_device(session, device_id=device_id_for(key)) is not None
-        if held:
-            return key
-    else:
-        key = Ed25519PrivateKey.generate()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(private_bytes(key))
-    token = issue_token(session, keys, name=PAPER_DEVICE_NAME, place="server")
-    enroll_device(session, keys, token=token, public_key=public_b64(key), name=PAPER_DEVICE_NAME)
-    return key
+    return server_device_key(session, keys, data_dir / PAPER_KEY_FILE, name=PAPER_DEVICE_NAME)[0]
 
 
 def enter_paper_ballots(

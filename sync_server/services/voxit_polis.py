@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
 from shared_models.bodies import MAX_STATEMENT
-from shared_models.keys import device_id_for, ed25519_private_from_bytes, private_bytes, public_b64
+from shared_models.keys import device_id_for
 from shared_models.manifest import ManifestProcess
 from shared_models.records import Record, make_record, sign_record
 from shared_models.seals import genesis_prev, make_seal
@@ -52,9 +51,9 @@ from sync_server.db.models import VoxitParticipant, VoxitStatementRow
 from sync_server.errors import BadRequest
 from sync_server.services import processes
 from sync_server.services.audit import record_action
-from sync_server.services.enrollment import enroll_device, issue_token
 from sync_server.services.ingest import ingest_lines
 from sync_server.services.pb_import import free_process_id
+from sync_server.services.server_devices import server_device_key
 from sync_server.services.voxit import latest_analysis, load_votes, rebuild_settings, statement_rows
 from sync_server.settings import ServerKeys
 
@@ -76,22 +75,7 @@ def import_token(process_id: str, polis_id: int) -> str:
 
 def _import_key(session: Session, keys: ServerKeys, data_dir: Path) -> Ed25519PrivateKey:
     """The import device's key, created and enrolled (as a terminal) on first use."""
-    path = data_dir / IMPORT_KEY_FILE
-    if path.is_file():
-        key = ed25519_private_from_bytes(path.read_bytes())
-        with session.begin():
-            held = repo.get_device(session, device_id=device_id_for(key)) is not None
-        if held:
-            return key
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = Ed25519PrivateKey.generate()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(private_bytes(key))
-    token = issue_token(session, keys, name=IMPORT_DEVICE_NAME, place="server")
-    enroll_device(session, keys, token=token, public_key=public_b64(key), name=IMPORT_DEVICE_NAME)
-    return key
+    return server_device_key(session, keys, data_dir / IMPORT_KEY_FILE, name=IMPORT_DEVICE_NAME)[0]
 
 
 def _day(ms: int) -> str:
