@@ -28,7 +28,7 @@ from sync_server.analysis.polis_export import (
 from tests.provisioning.test_cli import osallistu
 
 POLIS = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
-CONVERSATIONS = sorted(p.name for p in POLIS.iterdir() if (p / "votes.csv").is_file())
+CONVERSATIONS = sorted(p.name for p in POLIS.iterdir() if (p / "votes.csv").is_file()) if POLIS.is_dir() else []
 
 
 def matrix_of(folder: Path) -> ParticipantsVotes:
