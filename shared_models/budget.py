@@ -37,6 +37,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from shared_models.errors import OsallistuError
+from shared_models.texts import LANGUAGES
+from shared_models.texts import require_all_languages as _all_languages
 
 __all__ = [
     "LANGUAGES",
@@ -52,7 +54,6 @@ __all__ = [
     "voter_tag",
 ]
 
-LANGUAGES = ("fi", "sv", "en")
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
 Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
@@ -70,13 +71,6 @@ class BudgetSettingsError(OsallistuError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-def _all_languages(value: dict[str, str], what: str) -> dict[str, str]:
-    missing = [lang for lang in LANGUAGES if not value.get(lang, "").strip()]
-    if missing:
-        raise ValueError(f"{what} needs a text in {', '.join(missing)}")
-    return value
 
 
 def normalise_code(code: str) -> str:

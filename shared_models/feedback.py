@@ -41,6 +41,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from shared_models.errors import OsallistuError
+from shared_models.texts import LANGUAGES
+from shared_models.texts import require_all_languages as _all_languages
 
 __all__ = [
     "DEFAULT_REPLY_DAYS",
@@ -58,7 +60,6 @@ __all__ = [
     "reply_due",
 ]
 
-LANGUAGES = ("fi", "sv", "en")
 DEFAULT_REPLY_DAYS = 7
 DEFAULT_ROUTE_MIN_CONFIDENCE = 60  # percent
 MARKUP = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style|img|svg|a|on\w+)\b|javascript:", re.IGNORECASE)
@@ -75,13 +76,6 @@ class FeedbackSettingsError(OsallistuError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-def _all_languages(value: dict[str, str], what: str) -> dict[str, str]:
-    missing = [lang for lang in LANGUAGES if not value.get(lang, "").strip()]
-    if missing:
-        raise ValueError(f"{what} needs a text in {', '.join(missing)}")
-    return value
 
 
 class Topic(_Model):

@@ -61,6 +61,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from shared_models.errors import OsallistuError
+from shared_models.texts import LANGUAGES
 
 __all__ = [
     "LANGUAGES",
@@ -81,7 +82,6 @@ __all__ = [
     "weighted_order",
 ]
 
-LANGUAGES = ("fi", "sv", "en")
 SCALE = 1_000_000
 # Polis priority of a statement nobody has seen: ((1 - 1/2) * (0 + 1) * 1/2 * (1 + 8))^2 = 5.0625.
 NEW_STATEMENT_PRIORITY = 5_062_500
