@@ -37,6 +37,7 @@ EVENTS: dict[str, str] = {
     "manifest.published": "a new signed manifest was published after the processes changed",
     "process.saved": "a process was created or changed",
     "voxit.statements_queued": "participants' statements from the raw log entered the moderation queue",
+    "voxit.projection_failed": "a voxit.statement was not queued at ingest (collect_statements queues it later)",
     "voxit.statement_moderated": "a moderator approved, rejected or marked meta a statement (audit log has who)",
     "voxit.seed_added": "a staff seed statement was added to a conversation",
     "voxit.analysed": "a conversation was analysed; priorities and opinion map went into a new manifest",

@@ -45,7 +45,7 @@ from shared_models.wire import Ack, Status
 from sync_server.db import repo
 from sync_server.db.models import Anomaly, Batch, Device, Quarantine, RawRecord, Seal, SealMember
 from sync_server.logevents import log_event, logged_action
-from sync_server.services import feedback
+from sync_server.services import feedback, voxit
 from sync_server.services.report import BundleVerdict, IngestReport, LineResult
 
 __all__ = [
@@ -251,6 +251,7 @@ def ingest_lines(
             session.add_all(Anomaly(**row) for row in batch.anomalies)
         session.flush()
         feedback.project_records(session, batch.records, now=now)  # cases for accepted feedback, same transaction
+        voxit.project_records(session, batch.records)  # accepted statements into the moderation queue
         outcome.update(report.counts, ack=ack.seq)
     return report
 

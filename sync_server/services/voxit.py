@@ -5,8 +5,13 @@ Statements (``voxit_statements``): every statement of a conversation has a *numb
 comment id; an imported statement keeps its export's id) and a *slug* (its id in the manifest
 and in ``voxit.vote`` answers: the number as text, or a seed's own slug from the process file).
 Seeds come from the process file (approved at once); a participant's ``voxit.statement`` record
-enters the queue as ``pending`` (:func:`collect_statements`); a moderator approves, rejects or
-marks it meta (:func:`decide`), each decision audited in the same transaction. The manifest's
+enters the queue as ``pending`` at ingest, in the transaction that stores it
+(:func:`project_records`, called by ``services.ingest``). :func:`collect_statements` (on the
+moderation page and in the worker) is the catch-up for records that have no row yet: stored
+before queueing at ingest existed, or whose projection failed or found its conversation locked.
+A record never gets two rows (``record_hash`` is unique; both paths look for the row only after
+taking the conversation's lock). A moderator approves, rejects or marks it meta (:func:`decide`),
+each decision audited in the same transaction. The manifest's
 ``settings["voxit"]["statements"]`` is rebuilt from the approved rows after every change and the
 manifest re-signed, so terminals receive them; a rejected or pending statement is never shipped.
 
@@ -29,14 +34,16 @@ votes have arrived.
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from shared_models.manifest import ManifestProcess
@@ -69,6 +76,7 @@ __all__ = [
     "participant_number",
     "prepare_settings",
     "priorities_of",
+    "project_records",
     "rebuild_settings",
     "run_analysis",
     "statement_rows",
@@ -80,6 +88,7 @@ Decision = Literal["approve", "reject", "meta"]
 DECISIONS: tuple[Decision, ...] = ("approve", "reject", "meta")
 STATES = ("pending", "approved", "rejected")
 MAX_SEED = 280  # as a participant's statement (shared_models.bodies.MAX_STATEMENT)
+INGEST_LOCK_WAIT_MS = 1000  # how long an ingest waits for a conversation's lock before leaving it to the catch-up
 
 
 class NoVotes(ServerError):
@@ -241,51 +250,158 @@ def rebuild_settings(session: Session, keys: ServerKeys, process_id: str, **extr
 # --- moderation ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Statement:
+    """A ``voxit.statement`` record on its way into the queue."""
+
+    record_hash: str
+    body: dict[str, Any]
+    received_at: datetime
+
+
+def _queue(session: Session, process_id: str, statements: list[_Statement]) -> int:
+    """Pending rows for those of ``statements`` (all of ``process_id``) that have none yet; the
+    caller holds the conversation's lock (:func:`_lock`), so no other writer is numbering its
+    statements and a row another transaction committed for one of these records is visible
+    (PostgreSQL READ COMMITTED reads a fresh snapshot per statement). Each row is added in its
+    own savepoint: a record that fails is logged and left to the catch-up. Returns how many."""
+    hashes = [s.record_hash for s in statements]
+    known: set[str | None] = set()
+    for start in range(0, len(hashes), 500):  # a catch-up after an upgrade may bring thousands
+        chunk = hashes[start : start + 500]
+        known.update(
+            session.scalars(select(VoxitStatementRow.record_hash).where(VoxitStatementRow.record_hash.in_(chunk)))
+        )
+    added = 0
+    for item in statements:
+        if item.record_hash in known:
+            continue
+        try:
+            with session.begin_nested():
+                body = item.body
+                author = participant_number(session, process_id, body["participant"])
+                number = _next_number(session, process_id)
+                session.add(
+                    VoxitStatementRow(
+                        process_id=process_id,
+                        number=number,
+                        slug=str(number),
+                        origin="participant",
+                        text={body["lang"]: body["text"]},
+                        lang=body["lang"],
+                        author=author,
+                        record_hash=item.record_hash,
+                        state="pending",
+                        meta=False,
+                        created_ms=_ms(item.received_at),
+                    )
+                )
+                session.flush()
+        except IntegrityError:  # the last line of defence: the record has its row already
+            continue
+        except Exception as exc:  # one bad record must not stop the others (nor the ingest)
+            log_event(
+                "voxit.projection_failed",
+                logging.ERROR,
+                record=item.record_hash,
+                reason="error",
+                error=type(exc).__name__,
+                message=str(exc)[:200],
+            )
+            continue
+        known.add(item.record_hash)
+        added += 1
+    return added
+
+
+def _by_process(rows: Iterable[tuple[str, str, datetime]]) -> dict[str, list[_Statement]]:
+    """``(hash, raw, received_at)`` of ``voxit.statement`` records grouped by the process they
+    name, in the given order."""
+    grouped: dict[str, list[_Statement]] = {}
+    for record_hash, raw, received_at in rows:
+        try:
+            body = json.loads(raw)["body"]
+            process_id = str(body["process"])
+        except (ValueError, KeyError, TypeError):  # the ingest parsed it already: not expected
+            log_event("voxit.projection_failed", logging.ERROR, record=record_hash, reason="unreadable")
+            continue
+        grouped.setdefault(process_id, []).append(_Statement(record_hash, body, received_at))
+    return grouped
+
+
+def _try_lock(session: Session, process_id: str) -> bool:
+    """:func:`_lock`, waiting at most ``INGEST_LOCK_WAIT_MS`` on PostgreSQL (an analysis holds the
+    lock for seconds; an ingest does not wait that long). False when the lock was not had: the
+    savepoint is rolled back and the transaction goes on."""
+    if session.get_bind().dialect.name != "postgresql":
+        _lock(session, process_id)  # SQLite: the transaction is the only writer already
+        return True
+    previous = session.scalar(text("SELECT current_setting('lock_timeout')"))
+    try:
+        with session.begin_nested():
+            session.execute(
+                text("SELECT set_config('lock_timeout', :wait, true)"), {"wait": f"{INGEST_LOCK_WAIT_MS}ms"}
+            )
+            _lock(session, process_id)
+    except OperationalError:  # lock_timeout, or PostgreSQL broke a deadlock by choosing us
+        return False
+    finally:
+        session.execute(text("SELECT set_config('lock_timeout', :wait, true)"), {"wait": previous})
+    return True
+
+
+def project_records(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Queue the accepted ``voxit.statement`` records of an ingest batch as pending statements
+    (``rows`` are the ingest's dicts: ``hash``, ``kind``, ``raw``, ``received_at``; other kinds are
+    skipped, and a batch without statements costs no query). Runs in the ingest's transaction,
+    after the device lock: the conversations are locked in the order of their ids, each waiting
+    at most ``INGEST_LOCK_WAIT_MS``; a conversation whose lock is busy, or a record that fails, is
+    left to :func:`collect_statements`. Never raises for a record. Returns how many were queued."""
+    statements = [(row["hash"], row["raw"], row["received_at"]) for row in rows if row["kind"] == "voxit.statement"]
+    if not statements:
+        return 0
+    grouped = _by_process(statements)
+    voxit_ids = {
+        row.id
+        for row in session.scalars(select(Process).where(Process.id.in_(sorted(grouped))))
+        if "voxit" in row.activities
+    }
+    added = 0
+    for process_id, items in sorted(grouped.items()):
+        if process_id not in voxit_ids:  # an unknown or non-Voxit process: the raw log only
+            continue
+        if not _try_lock(session, process_id):
+            log_event("voxit.projection_failed", process=process_id, reason="busy", records=len(items))
+            continue
+        added += _queue(session, process_id, items)
+    if added:
+        log_event("voxit.statements_queued", count=added, at="ingest")
+    return added
+
+
 def collect_statements(session: Session, process_id: str | None = None) -> int:
-    """Queue the ``voxit.statement`` records not seen yet as pending statements (inside the
-    caller's transaction); returns how many were added. Records for unknown or non-Voxit
-    processes are left in the raw log only."""
-    known = set(
-        session.scalars(select(VoxitStatementRow.record_hash).where(VoxitStatementRow.record_hash.is_not(None)))
-    )
+    """The catch-up: queue the ``voxit.statement`` records of the raw log that have no row yet
+    (stored before queueing at ingest, or whose projection at ingest failed) as pending
+    statements, inside the caller's transaction; returns how many were added. Idempotent: a
+    record that has its row is skipped (looked up again after the conversation's lock). Records
+    for unknown or non-Voxit processes are left in the raw log only."""
+    missing = session.execute(
+        select(RawRecord.hash, RawRecord.raw, RawRecord.received_at)
+        .outerjoin(VoxitStatementRow, VoxitStatementRow.record_hash == RawRecord.hash)
+        .where(RawRecord.kind == "voxit.statement", VoxitStatementRow.record_hash.is_(None))
+        .order_by(RawRecord.received_at, RawRecord.hash)
+    ).all()
+    if not missing:
+        return 0
     voxit_ids = set(voxit_process_ids(session))
     added = 0
-    caches: dict[str, dict[str, int]] = {}
-    rows = session.execute(
-        select(RawRecord.hash, RawRecord.raw, RawRecord.received_at)
-        .where(RawRecord.kind == "voxit.statement")
-        .order_by(RawRecord.received_at, RawRecord.hash)
-    )
-    for record_hash, raw, received_at in rows:
-        if record_hash in known:
-            continue
-        body = json.loads(raw)["body"]
-        pid = body["process"]
+    for pid, items in sorted(_by_process((h, r, at) for h, r, at in missing).items()):
         if pid not in voxit_ids or (process_id is not None and pid != process_id):
             continue
-        if pid not in caches:
-            _lock(session, pid)
-        author = participant_number(session, pid, body["participant"], caches.setdefault(pid, {}))
-        number = _next_number(session, pid)
-        session.add(
-            VoxitStatementRow(
-                process_id=pid,
-                number=number,
-                slug=str(number),
-                origin="participant",
-                text={body["lang"]: body["text"]},
-                lang=body["lang"],
-                author=author,
-                record_hash=record_hash,
-                state="pending",
-                meta=False,
-                created_ms=_ms(received_at),
-            )
-        )
-        session.flush()
-        added += 1
+        _lock(session, pid)  # in the order of the ids, as project_records
+        added += _queue(session, pid, items)
     if added:
-        log_event("voxit.statements_queued", count=added)
+        log_event("voxit.statements_queued", count=added, at="catch_up")
     return added
 
 
