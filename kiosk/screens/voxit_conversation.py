@@ -7,6 +7,13 @@ Pass are a row of tall buttons under the statement, with "Propose a statement" a
 the typed text, with Review and Cancel beside it. The result shows the opinion groups
 as circles (size by people) with the participant's dot (``OpinionPicture``) and the same
 in plain words.
+
+The introduction and the result are laid out to need no scrolling, in large text too:
+the screen measures its paragraphs (``text_height``) against the room the body has. The
+introduction is one column when it fits, else the topic and introduction on the left and
+how it works with Start in a column on the right; the result puts the picture with Done
+under it on the right, as large as the words beside it leave room for. The scroll view
+stays as a safety net for content longer than any layout holds.
 """
 # mypy: disallow-subclassing-any=False, disallow-untyped-calls=False
 
@@ -17,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Ellipse, Line, Rectangle
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
@@ -29,7 +38,23 @@ from kiosk.keyboard import OnScreenKeyboard, TypedTextBox
 from kiosk.voxit_flow import AGREE, DISAGREE, PASS, PROPOSAL_LIMIT, Standing, VoxitFlow
 from kiosk.widgets import BodyLabel, CitizenButton
 
-__all__ = ["OpinionPicture", "VoxitScreen", "make_voxit_screen"]
+__all__ = ["OpinionPicture", "VoxitScreen", "make_voxit_screen", "text_height", "text_width"]
+
+Paragraph = tuple[str, dict[str, Any]]  # a text and the BodyLabel settings it is shown with
+
+
+def text_height(text: str, width: float, font_size: float, *, bold: bool = False) -> float:
+    """The height a ``BodyLabel`` of this width takes for the text (it wraps at its width)."""
+    label = CoreLabel(text=text, font_size=font_size, bold=bold, text_size=(max(1.0, width), None))
+    label.refresh()
+    return float(label.texture.size[1]) if label.texture is not None else 0.0
+
+
+def text_width(text: str, font_size: float, *, bold: bool = False) -> float:
+    """The width of the text on one line."""
+    label = CoreLabel(text=text, font_size=font_size, bold=bold)
+    label.refresh()
+    return float(label.texture.size[0]) if label.texture is not None else 0.0
 
 
 class StatementCard(BoxLayout):
@@ -56,7 +81,9 @@ class OpinionPicture(Widget):
         groups = standing.groups
         side = min(self.width, self.height)
         biggest = max((g.size for g in groups), default=1) or 1
-        r_max, r_min = side * 0.2, side * 0.08
+        # the smallest circle still holds its letter (a title-size capital), however small the picture
+        r_max = side * 0.2
+        r_min = min(r_max, max(side * 0.08, app.font_title * 0.6))
         radius = {g.id: max(r_min, r_max * math.sqrt(g.size / biggest)) for g in groups}
         xs = [g.x for g in groups] + [standing.x]
         ys = [g.y for g in groups] + [standing.y]
@@ -95,8 +122,9 @@ class OpinionPicture(Widget):
             )
             letter.texture_update()
             letter.size = letter.texture_size
-            # the letter sits in the circle's upper part, clear of a dot in its centre
-            letter.center = (cx, cy + radius[group.id] * 0.45)
+            # the letter sits in the circle's upper part, clear of a dot in its centre, but inside it
+            r = radius[group.id]
+            letter.center = (cx, cy + max(0.0, min(r * 0.45, r - app.font_title * 0.45)))
             self.add_widget(letter)
         you = Label(text=app.tr("voxit.result.you"), font_size=app.font_body, bold=True, color=app.col_text)
         you.texture_update()
@@ -127,9 +155,14 @@ class VoxitScreen(Screen):
         self.flow = flow
         self.keyboard: OnScreenKeyboard | None = None
         self._bound: list[tuple[Any, str, Any]] = []  # bindings of the step on screen, undone by render
+        # the button itself (``ids`` holds weak proxies): out of the top bar while there is no way back
+        self._back = self.ids.back.__self__
         app = App.get_running_app()
         app.bind(lang=self._refresh, font_body=self._refresh, large_text=self._refresh)
-        self.ids.body.bind(size=self._size_side)
+        self._laid_out = self._room()  # what the step on screen was measured against
+        self._relayout = Clock.create_trigger(self._refresh)
+        self.ids.body.bind(size=self._body_resized)
+        self.ids.lang_bar.bind(width=self._body_resized)
         self.render()
 
     # -- touches -----------------------------------------------------------------
@@ -181,6 +214,7 @@ class VoxitScreen(Screen):
         self.step_text = ""
         self.title_text = ""
         self.can_go_back = flow.step not in ("result",)
+        self._place_back()
         content, footer, side = self.ids.content, self.ids.footer, self.ids.side
         for box in (content, footer, side):
             box.clear_widgets()
@@ -192,8 +226,38 @@ class VoxitScreen(Screen):
         self.ids.pop("picture", None)
         if flow.step != "propose" and self.keyboard is not None:
             self.keyboard = None
+        self._laid_out = self._room()
         getattr(self, f"_render_{flow.step}")(content, footer, side)
+        self._place_back()
         self.ids.scroll.scroll_y = 1
+
+    def _place_back(self) -> None:
+        """Back takes no room in the top bar while there is no way back: the heading gets it."""
+        top, back = self.ids.top, self._back
+        if self.can_go_back and back.parent is None:
+            top.add_widget(back, index=len(top.children))
+        elif not self.can_go_back and back.parent is not None:
+            top.remove_widget(back)
+
+    def _heading_fits(self, text: str) -> bool:
+        """Whether the text fits the top bar's heading on one line (with Back out of the bar)."""
+        app, top = App.get_running_app(), self.ids.top
+        room = float(top.width) - float(self.ids.lang_bar.width) - float(top.spacing)
+        if self._back.parent is not None:
+            room -= float(self._back.width) + float(top.spacing)
+        return text_width(text, app.font_title, bold=True) <= room
+
+    def _room(self) -> tuple[float, float, float]:
+        """The body's size and the language bar's width: what the introduction and the result
+        are measured against."""
+        return (float(self.ids.body.width), float(self.ids.body.height), float(self.ids.lang_bar.width))
+
+    def _body_resized(self, *_args: Any) -> None:
+        """The keyboard follows the body's size; the introduction and the result, measured
+        against it, are laid out again."""
+        self._size_side()
+        if self.flow.step in ("intro", "result") and self._room() != self._laid_out:
+            self._relayout()
 
     def _title(self, box: Any, text: str) -> BodyLabel:
         app = App.get_running_app()
@@ -205,6 +269,19 @@ class VoxitScreen(Screen):
             setattr(label, name, value)
         box.add_widget(label)
         return label
+
+    def _show(self, box: Any, paragraphs: list[Paragraph]) -> None:
+        for text, settings in paragraphs:
+            self._text(box, text, **settings)
+
+    def _height(self, paragraphs: list[Paragraph], width: float) -> float:
+        """What the paragraphs take one under the other (``app.gap`` apart) at this width."""
+        app = App.get_running_app()
+        heights = [
+            text_height(text, width, settings.get("font_size", app.font_body), bold=settings.get("bold", False))
+            for text, settings in paragraphs
+        ]
+        return sum(heights) + float(app.gap) * max(0, len(heights) - 1)
 
     def _message(self, box: Any) -> None:
         if self.flow.error is not None:
@@ -248,19 +325,72 @@ class VoxitScreen(Screen):
 
     def _render_intro(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
-        self._title(content, self._topic())
+        lead: list[Paragraph] = [(self._topic(), {"font_size": app.font_title, "bold": True})]
         intro = flow.text(flow.settings.intro, app.lang)
         if intro:
-            self._text(content, intro)
-        self._text(content, app.tr("voxit.intro.how"), bold=True)
-        if flow.allow_proposals:
-            self._text(content, app.tr("voxit.intro.propose"))
-        self._text(content, app.tr("voxit.intro.anonymous"))
+            lead.append((intro, {}))
+        how: Paragraph = (app.tr("voxit.intro.how"), {"bold": True})
+        propose: Paragraph = (app.tr("voxit.intro.propose"), {})
+        anonymous: Paragraph = (app.tr("voxit.intro.anonymous"), {})
+        notes = [how, propose, anonymous] if flow.allow_proposals else [how, anonymous]
+        above_start: list[Paragraph] = []
         if not flow.is_open:
-            self._text(footer, app.tr("voxit.closed"), tone="error", bold=True)
+            above_start.append((app.tr("voxit.closed"), {"tone": "error", "bold": True}))
+        elif flow.error is not None:
+            above_start.append((app.say(flow.error), {"tone": "error", "bold": True}))
+        column = self._intro_column(lead, notes, above_start)
+        body = self.ids.body
+        if column and len(notes) == 3 and self._height(lead, body.width - column - app.pad) > body.height:
+            # the Propose button on every statement says it too: that note gives way to a long
+            # introduction (more room for it on the left) before the introduction would scroll
+            narrower = self._intro_column(lead, [how, anonymous], above_start)
+            if narrower:
+                column, notes = narrower, [how, anonymous]
+        if not column:
+            self._show(content, lead + notes)
+            self._show(footer, above_start)
+            if flow.is_open:
+                self._button(footer, "voxit.start", flow.start, kind="primary", name="start")
             return
-        self._message(footer)
-        self._button(footer, "voxit.start", flow.start, kind="primary", name="start")
+        self._show(content, lead)
+        box = BoxLayout(orientation="vertical", size_hint=(None, None), size=(column, body.height))
+        top = BoxLayout(orientation="vertical", size_hint_y=None, spacing=app.gap)
+        top.bind(minimum_height=top.setter("height"))
+        self._show(top, notes)
+        foot = BoxLayout(orientation="vertical", size_hint_y=None, spacing=app.gap, padding=[0, app.gap, 0, 0])
+        foot.bind(minimum_height=foot.setter("height"))
+        self._show(foot, above_start)
+        if flow.is_open:
+            self._button(foot, "voxit.start", flow.start, kind="primary", name="start")
+        for part in (top, Widget(), foot):  # Start at the foot of the column, where the eye ends
+            box.add_widget(part)
+        side.width = column
+        side.add_widget(box)
+
+    def _intro_column(self, lead: list[Paragraph], notes: list[Paragraph], above_start: list[Paragraph]) -> float:
+        """0 when the whole introduction fits one column above Start; else the width of a right
+        column for how it works and Start: the narrowest in which they fit the body's height,
+        leaving the most width to the topic and introduction. 0 also when no column holds them."""
+        app, body = App.get_running_app(), self.ids.body
+        width, height = float(body.width), float(body.height)
+        start = [float(app.button_h)] if self.flow.is_open else []
+        under = [self._height([p], width) for p in above_start] + start
+        footer = app.gap + sum(under) + app.gap * (len(under) - 1) if under else 0.0
+        if self._height(lead + notes, width) + footer <= height:
+            return 0.0
+
+        def column_fits(column: float) -> bool:
+            # the notes, then app.gap apart the message and Start
+            foot = [self._height([p], column) for p in above_start] + start
+            return self._height(notes, column) + sum(foot) + float(app.gap) * len(foot) <= height
+
+        narrowest, widest = width * 0.25, width * 0.45
+        if not column_fits(widest):
+            return 0.0
+        while widest - narrowest > app.gap / 2:  # the narrowest width that fits, to half a gap
+            middle = (narrowest + widest) / 2
+            narrowest, widest = (narrowest, middle) if column_fits(middle) else (middle, widest)
+        return widest
 
     # statements ------------------------------------------------------------------
 
@@ -359,8 +489,6 @@ class VoxitScreen(Screen):
     def _side_width(self, buttons: tuple[CitizenButton, ...]) -> float:
         """Wide enough for the longest word on the buttons, and at least a fifth of the body."""
         app = App.get_running_app()
-        from kivy.core.text import Label as CoreLabel
-
         widest = 0.0
         for button in buttons:
             for word in button.text.split():
@@ -371,7 +499,7 @@ class VoxitScreen(Screen):
         return max(float(self.ids.body.width) * 0.2, inset)
 
     def _size_side(self, *_args: Any) -> None:
-        """The keyboard's height cap and the picture's size follow the body's size."""
+        """The keyboard's height cap follows the body's size."""
         app, body = App.get_running_app(), self.ids.body
         if self.keyboard is not None:
             # keys as large as leave a line of typed text above them; the text gets what the keys leave
@@ -382,11 +510,6 @@ class VoxitScreen(Screen):
             if box is not None:
                 room = body.height - self.keyboard.height - frame - message
                 box.max_text_height = max(app.font_title * 1.25, room)
-        picture = self.ids.get("picture")
-        if picture is not None:
-            size = min(body.height, body.width * 0.45)
-            picture.size = (size, size)
-            self.ids.side.width = size
 
     def _render_proposal_review(self, content: Any, footer: Any, side: Any) -> None:
         app, flow = App.get_running_app(), self.flow
@@ -419,36 +542,74 @@ class VoxitScreen(Screen):
     # result ----------------------------------------------------------------------
 
     def _render_result(self, content: Any, footer: Any, side: Any) -> None:
-        """Thank-you, then where the person stands first (in large text the rest may scroll),
-        then that the answers are saved, proposals, every group and what the picture shows."""
+        """Thank-you, where the person stands with every group in words, that the answers are
+        saved, proposals, what comes next. The picture, with Done under it, is on the right, as
+        large as leaves the words room to fit beside it."""
         app, flow = App.get_running_app(), self.flow
-        # the heading in the top bar where it fits on a line; in large text the room goes to the words
-        self.title_text = "" if app.large_text else app.tr("voxit.result.where")
-        self._title(content, app.tr("voxit.result.title"))
         standing = flow.standing()
+        words: list[Paragraph] = []
+        thanks = app.tr("voxit.result.title")
+        # in the top bar "Where you stand"; in large text the thank-you there instead, where it fits
+        # on a line, so its line in the body goes to the words; else the thank-you heads the words
+        if not app.large_text:
+            self.title_text = app.tr("voxit.result.where")
+        if app.large_text and self._heading_fits(thanks):
+            self.title_text = thanks
+        else:
+            words.append((thanks, {"font_size": app.font_title, "bold": True}))
         if standing.state == "no_map":
-            self._text(content, app.tr("voxit.result.no_map"), bold=True)
+            words.append((app.tr("voxit.result.no_map"), {"bold": True}))
         elif standing.state == "too_few":
             too_few = app.tr("voxit.result.too_few", needed=standing.needed, counted=standing.counted)
-            self._text(content, too_few, bold=True)
+            words.append((too_few, {"bold": True}))
         else:
             assert standing.group is not None
             closest = app.tr("voxit.result.closest", group=standing.letter, people=standing.group.size)
-            self._text(content, closest, bold=True)
-            picture = OpinionPicture(standing=standing, size_hint=(None, None))
-            self.ids["picture"] = picture
-            side.add_widget(picture)
-            self._size_side()
-        self._text(content, app.tr("voxit.result.saved" if flow.vote_captured else "voxit.result.nothing"))
+            words.append((closest, {"bold": True}))
+            # what the circles are, then every group in plain words, a line each without gaps between
+            groups = [
+                app.tr("voxit.result.group", group=standing_letter(standing, group.id), people=group.size)
+                for group in standing.groups
+            ]
+            words.append(("\n".join([app.tr("voxit.result.picture"), *groups]), {}))
+        words.append((app.tr("voxit.result.saved" if flow.vote_captured else "voxit.result.nothing"), {}))
         if flow.proposals:
-            self._text(content, app.tr("voxit.result.proposals", count=flow.proposals))
-        if standing.state == "placed":
-            for group in standing.groups:
-                letter = standing_letter(standing, group.id)
-                self._text(content, app.tr("voxit.result.group", group=letter, people=group.size))
-            self._text(content, app.tr("voxit.result.picture"), tone="muted")
-        self._text(content, app.tr("voxit.result.next"))
-        self._button(footer, "voxit.result.done", self._done, kind="primary", name="done")
+            words.append((app.tr("voxit.result.proposals", count=flow.proposals), {}))
+        words.append((app.tr("voxit.result.next"), {}))
+        self._show(content, words)
+        if standing.state != "placed":
+            self._button(footer, "voxit.result.done", self._done, kind="primary", name="done")
+            return
+        size = self._picture_size(words)
+        # the picture at the top, Done at the foot (at least app.gap below the picture)
+        column = BoxLayout(orientation="vertical", size_hint=(None, None), size=(size, self.ids.body.height))
+        picture = OpinionPicture(standing=standing, size_hint=(None, None), size=(size, size))
+        self.ids["picture"] = picture
+        column.add_widget(picture)
+        column.add_widget(Widget())
+        self._button(column, "voxit.result.done", self._done, kind="primary", name="done")
+        side.width = size
+        side.add_widget(column)
+
+    def _picture_size(self, words: list[Paragraph]) -> float:
+        """The picture's side: as large as the body's height leaves above Done, at most half the
+        width, and smaller where the words beside it would not fit the height otherwise (down
+        to two fifths of the height). Words that would not fit even then scroll beside the
+        largest picture: a smaller one would cost its legibility and spare no scrolling."""
+        app, body = App.get_running_app(), self.ids.body
+        width, height = float(body.width), float(body.height)
+        largest = max(0.0, min(height - float(app.button_h) - float(app.gap), width * 0.5))
+        smallest = min(largest, height * 0.4)
+
+        def fits(size: float) -> bool:
+            return self._height(words, width - size - app.pad) <= height
+
+        if fits(largest) or not fits(smallest):
+            return largest
+        while largest - smallest > app.gap / 2:  # the largest size that fits, to half a gap
+            middle = (smallest + largest) / 2
+            smallest, largest = (middle, largest) if fits(middle) else (smallest, middle)
+        return smallest
 
 
 def make_voxit_screen(app: Any, process: Any) -> VoxitScreen:

@@ -1,7 +1,7 @@
 """The Voxit conversation by touch on the real terminal: answers, undo, a proposal typed
 on the on-screen keyboard with ä, å and ö, finishing with one signed vote record, the
-idle reset mid-conversation, where the participant stands, text fit, target sizes, and
-pictures of every step."""
+idle reset mid-conversation, where the participant stands, text fit, target sizes, the
+introduction and the result without scrolling in large text, and pictures of every step."""
 
 from __future__ import annotations
 
@@ -379,3 +379,141 @@ def test_the_review_needs_no_scrolling_in_large_text(make_app: Any, voxit_kiosk:
     assert "Lisää penkkejä" in texts(card) and _whole_on_screen(card, window)
     for name in ("edit", "send"):
         assert _whole_on_screen(screen.ids[name], window)
+
+
+# an introduction of realistic length from staff: about 400 characters in each language
+INTRO_400 = {
+    "fi": (
+        "Kallion kirjasto uudistuu vuonna 2027. Rakennukseen tulee lisää tilaa lapsille, nuorille ja hiljaiselle "
+        "työskentelylle, ja aukioloaikoja mietitään uudelleen. Haluamme kuulla, mikä sinusta on tärkeää. Oikeita "
+        "tai vääriä vastauksia ei ole. Vastaukset käydään läpi kesäkuussa, ja tulokset julkaistaan kaupungin "
+        "verkkosivuilla syksyllä ennen kuin kulttuurilautakunta päättää asiasta. Kiitos paljon ajastasi!"
+    ),
+    "sv": (
+        "Berghälls bibliotek förnyas år 2027. Byggnaden får mer plats för barn, unga och tyst arbete, och "
+        "öppettiderna ses över. Vi vill höra vad som är viktigt för dig. Det finns inga rätta eller fel svar. "
+        "Svaren gås igenom i juni, och resultaten publiceras på stadens webbplats under hösten innan "
+        "kulturnämnden fattar beslut i frågan. Tack för att du tar dig tid att läsa och svara på våra påståenden nedan!"
+    ),
+    "en": (
+        "Kallio library will be renewed in 2027. The building gets more room for children, young people and quiet "
+        "work, and the opening hours will be looked at again. We want to hear what matters to you. There are no "
+        "right or wrong answers. The answers are read in June, and the results are published on the city's website "
+        "in the autumn before the culture board makes its decision. Thank you very much for your time!"
+    ),
+}
+# the demo conversation as the server makes it (no topic, no introduction, no analysis yet); the
+# conversation of the fixture (topic, a short introduction, three groups); the same with INTRO_400
+CONVERSATIONS = ["demo", "topic", "intro-400"]
+
+
+def conversation_settings(conversation: str) -> dict[str, Any]:
+    if conversation == "demo":
+        return dict(demo_process().model_dump()["settings"]["voxit"])
+    settings = voxit_settings()
+    if conversation == "intro-400":
+        settings["intro"] = dict(INTRO_400)
+    return settings
+
+
+def answer_every_statement(screen: Any) -> None:
+    """Through the presenter, no proposal: the result a participant who only answers sees."""
+    press(screen.ids.start)
+    flow = screen.flow
+    while flow.current is not None:
+        flow.answer(1 if flow.answered % 2 else -1)
+    screen.render()
+    settle()
+    press(screen.ids.finish)
+    settle(6)
+
+
+def scroll_problems(app: Any, screen: Any, window: Any, button: str) -> list[str]:
+    """Anything that asks for scrolling or is cut: content taller than the scroll view, the
+    "more below" hint up, a text not fitting its widget or a word split, the button not whole
+    on screen, or a text smaller than the body size of the text size on."""
+    from kiosk.widgets import BodyLabel
+
+    from .test_text_fits import _whole_on_screen, text_problems
+
+    settle(6)
+    scroll = screen.ids.scroll
+    problems = list(text_problems(app.root, window))
+    if screen.ids.content.height > scroll.height + 1:
+        problems.append(f"content {screen.ids.content.height:.0f} px in a {scroll.height:.0f} px scroll view")
+    if scroll.more_below:
+        problems.append("the 'more below' hint is up")
+    if not _whole_on_screen(screen.ids[button], window):
+        problems.append(f"{button} is not whole on screen")
+    small = [w.text for w in walk(screen) if isinstance(w, BodyLabel) and w.font_size < app.font_body]
+    problems += [f"{text!r} is smaller than the body text" for text in small]
+    return problems
+
+
+@pytest.mark.parametrize("conversation", CONVERSATIONS, ids=CONVERSATIONS)
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_large_text_intro_and_result_need_no_scrolling(
+    make_app: Any, enrolled_kiosk: Any, server: Any, window: Any, lang: str, conversation: str
+) -> None:
+    kiosk = install(enrolled_kiosk, server, conversation_settings(conversation))
+    app = make_app(kiosk, registry=voxit_registry())
+    app.large_text = True
+    app.set_language(lang)
+    screen = open_conversation(app)
+    problems = [f"intro: {p}" for p in scroll_problems(app, screen, window, "start")]
+    shown = texts(screen)
+    expected = [app.tr("voxit.intro.how"), app.tr("voxit.intro.anonymous")]
+    if conversation == "intro-400":
+        assert len(INTRO_400[lang]) >= 400
+        expected.append(INTRO_400[lang])
+    problems += [f"intro: {text!r} not shown" for text in expected if text not in shown]
+    answer_every_statement(screen)
+    assert screen.flow.step == "result"
+    problems += [f"result: {p}" for p in scroll_problems(app, screen, window, "done")]
+    shown = texts(screen)
+    standing = screen.flow.standing()
+    if conversation == "demo":
+        assert standing.state == "no_map" and app.tr("voxit.result.no_map") in shown
+    else:
+        assert standing.state == "placed" and standing.group is not None
+        closest = app.tr("voxit.result.closest", group=standing.letter, people=standing.group.size)
+        assert closest in shown and app.tr("voxit.result.title") in shown
+        from .test_text_fits import _whole_on_screen
+
+        picture = screen.ids.picture  # beside the words, as large as they leave room for
+        assert _whole_on_screen(picture, window) and picture.width >= screen.ids.body.height * 0.4
+    assert not problems, "\n".join(problems)
+
+
+def test_a_very_long_introduction_scrolls_with_start_in_sight(
+    make_app: Any, enrolled_kiosk: Any, server: Any, window: Any
+) -> None:
+    """The scroll view stays as the safety net: an introduction no layout holds scrolls, with
+    the "more below" hint, while how it works and Start stay on screen beside it."""
+    from .test_text_fits import _whole_on_screen
+
+    settings = voxit_settings()
+    settings["intro"] = {lang: " ".join([text] * 4) for lang, text in INTRO_400.items()}
+    app = make_app(install(enrolled_kiosk, server, settings), registry=voxit_registry())
+    app.large_text = True
+    screen = open_conversation(app)
+    settle(6)
+    assert screen.ids.scroll.more_below and screen.ids.content.height > screen.ids.scroll.height
+    assert _whole_on_screen(screen.ids.start, window)
+    side = texts(screen.ids.side)
+    assert app.tr("voxit.intro.how") in side and app.tr("voxit.intro.anonymous") in side
+
+
+@pytest.mark.parametrize("palette", ["normal", "contrast"])
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_screenshots_of_intro_and_result_in_large_text(
+    make_app: Any, enrolled_kiosk: Any, server: Any, lang: str, palette: str
+) -> None:
+    settings = conversation_settings("intro-400")
+    app = make_app(install(enrolled_kiosk, server, settings), registry=voxit_registry())
+    app.large_text, app.high_contrast = True, palette == "contrast"
+    app.set_language(lang)
+    screen = open_conversation(app)
+    assert save(app, f"voxit-large-intro-400-{lang}-{palette}").exists()
+    answer_every_statement(screen)
+    assert save(app, f"voxit-large-result-{lang}-{palette}").exists()
