@@ -8,8 +8,9 @@
   an approved statement (a rejected one is never shown); then back to the queue (303);
 - ``POST /staff/moderation/{process}/seeds``: a seed statement, approved at once, audited.
 
-The queue is read after queueing the ``voxit.statement`` records that arrived since the last
-look (``services.voxit.collect_statements``).
+Statements enter the queue at ingest (``services.voxit.project_records``); before the queue
+is read, ``services.voxit.collect_statements`` catches up any record that ingest left for
+later (a conversation busy with an analysis run, or records stored before that change).
 """
 
 from __future__ import annotations
