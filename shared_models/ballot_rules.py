@@ -28,6 +28,14 @@ Codes (:data:`PROBLEM_CODES`):
 ``points_total``            more points given than the process allows (``value``, ``limit``)
 ==========================  ==========================================================
 
+The voting period: the terminal knows the moment and checks it exactly (``now``). A record
+carries only its day, in the terminal's local time (the time is left out so a ballot cannot
+be traced to the moment someone was seen voting), so the server checks the day
+(``day``): a ballot is refused only when every moment that day can stand for, in any time
+zone (UTC-12 to UTC+14, :func:`day_window`), lies outside the period. Reading the day as
+one fixed hour instead would refuse honest ballots cast before a midday closing or after a
+midday opening.
+
 Cumulative ballots spread at most ``points`` points; each chosen project gets at least
 one (the body guarantees that). Approval ballots are bound by the district budget;
 at-most and cumulative ballots are not bound by cost.
@@ -37,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, get_args
 
 from shared_models.bodies import BudgetBallot, validate_body
@@ -53,6 +61,7 @@ __all__ = [
     "can_add",
     "check_choice",
     "check_code",
+    "day_window",
     "money_left",
     "validate_ballot",
 ]
@@ -242,13 +251,41 @@ def ballot_slot(settings: BudgetSettings, district: str) -> Literal["district", 
     return "district"
 
 
+def day_window(day: date) -> tuple[datetime, datetime]:
+    """The UTC moments ``[start, end)`` that a local calendar day can stand for, whatever the
+    terminal's time zone: from midnight at UTC+14 to the next midnight at UTC-12."""
+    midnight = datetime.combine(day, time(0), tzinfo=UTC)
+    return midnight - timedelta(hours=14), midnight + timedelta(days=1, hours=12)
+
+
+def _period_problem(settings: BudgetSettings, now: datetime | None, day: date | None) -> Problem | None:
+    if now is not None:
+        earliest = latest = now
+    elif day is not None:
+        earliest, end = day_window(day)
+        latest = end - timedelta(microseconds=1)
+    else:
+        raise TypeError("validate_ballot needs now (the terminal) or day (the server)")
+    if settings.opens is not None and latest < parse_timestamp(settings.opens):
+        return Problem("process_not_open")
+    if settings.closes is not None and earliest >= parse_timestamp(settings.closes):
+        return Problem("process_closed")
+    return None
+
+
 def validate_ballot(
-    settings: BudgetSettings, body: BudgetBallot | Mapping[str, Any], *, now: datetime
+    settings: BudgetSettings,
+    body: BudgetBallot | Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+    day: date | None = None,
 ) -> Problem | None:
     """The first reason a ``budget.ballot`` body is not countable in these settings (None: it is).
 
-    Checked in order: the body's shape, the voting period at ``now`` (aware), the voter
-    tag (when the process has code tags), the district, then the choice.
+    Checked in order: the body's shape, the voting period, the voter tag (when the process
+    has code tags), the district, then the choice. The period is checked at ``now`` (aware;
+    the terminal) or, given only the record's ``day`` (the server), refused only when the
+    whole of that day, in any time zone, lies outside it.
     """
     if not isinstance(body, BudgetBallot):
         try:
@@ -257,10 +294,8 @@ def validate_ballot(
             return Problem("invalid_body")
         assert isinstance(checked, BudgetBallot)
         body = checked
-    if settings.opens is not None and now < parse_timestamp(settings.opens):
-        return Problem("process_not_open")
-    if settings.closes is not None and now >= parse_timestamp(settings.closes):
-        return Problem("process_closed")
+    if (period := _period_problem(settings, now, day)) is not None:
+        return period
     if not settings.accepts_tag(body.voter):
         return Problem("unknown_code")
     problems = check_choice(settings, body.district, body.projects, body.points)

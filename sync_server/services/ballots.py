@@ -26,7 +26,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import date
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -136,8 +136,8 @@ def check_ballot(
     """Why a ballot body breaks its process's rules, or None. Pure.
 
     Settings that ``shared_models.budget`` reads are checked with
-    ``shared_models.ballot_rules.validate_ballot`` (the record's day at 12:00 UTC standing
-    for the moment of voting: a record carries only its day); the settings of pabulib
+    ``shared_models.ballot_rules.validate_ballot`` (a record carries only its day: the period
+    refuses it only when the whole day, in any time zone, lies outside); the settings of pabulib
     imports (their own count rule, currency and ballot keys) with the same codes here.
     """
     if process is None:
@@ -148,7 +148,7 @@ def check_ballot(
     if parsed is True:
         parsed = _parsed(budget)
     if isinstance(parsed, BudgetSettings):
-        problem = validate_ballot(parsed, body, now=datetime.fromisoformat(f"{day}T12:00:00+00:00").astimezone(UTC))
+        problem = validate_ballot(parsed, body, day=date.fromisoformat(day))
         return None if problem is None else problem.code
     period = budget.get("voting_period") or {}
     if (period.get("start") and day < period["start"]) or (period.get("end") and day > period["end"]):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from shared_models.ballot_rules import (
     can_add,
     check_choice,
     check_code,
+    day_window,
     money_left,
     validate_ballot,
 )
@@ -250,3 +251,50 @@ def test_adding_what_can_add_allows_never_breaks_the_budget_or_the_maximum(
             assert refused.code in {"over_budget", "too_many_projects"}
     assert check_choice(settings, "d", chosen) == []
     assert money_left(settings, "d", chosen) >= 0
+
+
+def test_day_window_spans_the_day_in_every_time_zone() -> None:
+    start, end = day_window(date(2026, 11, 30))
+    assert start == datetime(2026, 11, 30, tzinfo=timezone(timedelta(hours=14)))
+    assert end == datetime(2026, 12, 1, tzinfo=timezone(timedelta(hours=-12)))
+
+
+# A midday closing and an afternoon opening, in Helsinki time (UTC+2 in November).
+MIDDAY = {"opens": "2026-11-02T14:00:00Z", "closes": "2026-11-30T10:00:00Z"}
+BY_DAY = [
+    ("opening_day", date(2026, 11, 2), None),
+    ("day_before_opening", date(2026, 11, 1), "process_not_open"),
+    ("closing_day", date(2026, 11, 30), None),  # a ballot at 11:00 Helsinki; noon UTC would refuse it
+    ("day_after_closing", date(2026, 12, 1), "process_closed"),
+]
+
+
+@pytest.mark.parametrize(("day", "code"), [b[1:] for b in BY_DAY], ids=[b[0] for b in BY_DAY])
+def test_the_server_refuses_a_day_only_when_all_of_it_is_outside_the_period(day: date, code: str | None) -> None:
+    problem = validate_ballot(make_settings(**MIDDAY), make_body(), day=day)
+    assert (problem.code if problem else None) == code
+
+
+@pytest.mark.parametrize("period", [MIDDAY, PERIOD], ids=["midday", "evening"])
+def test_what_the_terminal_accepts_the_server_never_refuses(period: dict[str, str]) -> None:
+    settings = make_settings(**period)
+    body = make_body()
+    refused_by_day = 0
+    for hours in range(-12, 15):  # every whole-hour zone a terminal can be in
+        zone = timezone(timedelta(hours=hours))
+        for edge in (period["opens"], period["closes"]):
+            around = datetime.fromisoformat(edge.replace("Z", "+00:00"))
+            for minutes in range(-36 * 60, 36 * 60 + 1, 30):
+                moment = around + timedelta(minutes=minutes)
+                day = moment.astimezone(zone).date()
+                at_terminal = validate_ballot(settings, body, now=moment)
+                at_server = validate_ballot(settings, body, day=day)
+                if at_terminal is None:
+                    assert at_server is None, (moment, hours)
+                refused_by_day += at_server is not None
+    assert refused_by_day > 0  # days wholly outside the period are still refused
+
+
+def test_validate_ballot_needs_the_moment_or_the_day() -> None:
+    with pytest.raises(TypeError):
+        validate_ballot(make_settings(), make_body())

@@ -153,6 +153,28 @@ def test_bad_ballots_are_not_counted_and_listed_with_their_reason(settings: Sett
     assert tally(settings, "demo")["ballots"]["counted"] == 0
 
 
+def test_a_ballot_from_the_closing_day_of_a_midday_closing_is_counted(settings: Settings, tmp_path: Path) -> None:
+    """The terminal let the voter in before 12:00 Helsinki time; the record says only the day."""
+    midday = tmp_path / "midday.json"
+    budget = {**_settings_demo(), "opens": "2026-11-01T00:00:00Z", "closes": "2026-11-28T10:00:00Z"}
+    midday.write_text(
+        json.dumps(
+            {
+                "id": "midday-2026",
+                "title": {"fi": "M", "sv": "M", "en": "M"},
+                "activities": ["budget"],
+                "settings": {"budget": budget},
+            }
+        )
+    )
+    assert add_process_file(settings, midday) == "midday-2026"
+    terminal = enroll(settings, FakeTerminal())
+    on_closing_day = ballot(terminal, process="midday-2026")  # FakeTerminal's day is 2026-11-28
+    deliver(settings, terminal, [on_closing_day])
+    found = {b.record_hash: (b.status, b.reason) for b in ballots_of(settings, "midday-2026")}
+    assert found[on_closing_day.hash] == ("counted", None)
+
+
 def test_tally_export_pb_round_trip_and_csv(settings: Settings, tmp_path: Path) -> None:
     terminal = enroll(settings, FakeTerminal())
     votes = [
