@@ -23,6 +23,7 @@ from sync_server.errors import DataDirError, UnknownProcess
 from sync_server.logevents import log_event, logged_action
 from sync_server.services import bundles, devices, enrollment, manifest, processes, stats
 from sync_server.services.demo import demo_process
+from sync_server.services.log_check import LogCheck, check_log
 from sync_server.services.report import IngestReport
 from sync_server.settings import SETTINGS_FILE, Settings
 
@@ -38,6 +39,7 @@ __all__ = [
     "revoke_device",
     "serve",
     "set_staff_password",
+    "verify_log",
     "voting_code_process",
 ]
 
@@ -172,6 +174,14 @@ def _now() -> datetime:
 def collect_stats(settings: Settings) -> dict[str, Any]:
     with _sessions(settings) as session:
         return stats.collect_stats(session)
+
+
+def verify_log(settings: Settings) -> LogCheck:
+    """Re-verify every stored record and seal from its bytes (read-only; ``services.log_check``)."""
+    with _sessions(settings) as session, session.begin():
+        result = check_log(session)
+    log_event("log.verified", ok=result.ok, signatures=result.signatures)
+    return result
 
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:

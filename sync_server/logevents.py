@@ -28,6 +28,7 @@ EVENTS: dict[str, str] = {
     "ingest.failed": "ingesting a batch failed and was rolled back",
     "ingest.gap": "a seal arrived after a missing seal; it was rejected and an anomaly written",
     "ingest.equivocation": "a record id or seal seq arrived with other content; an anomaly was written",
+    "log.verified": "the raw log was re-verified from its stored bytes (osallistu server verify)",
     "bundle.quarantined": "a USB bundle failed verification; the file is kept in quarantine",
     "push.too_large": "a push body over the size limit was refused (413); a note was quarantined",
     "request.refused": "a signed request did not verify (unknown device, bad signature, clock skew)",
