@@ -102,33 +102,22 @@ def _settings_demo() -> dict[str, Any]:
     return budget
 
 
+def add_budget_process(settings: Settings, tmp_path: Path, process_id: str, **changes: Any) -> None:
+    """A budget process like the demo's, with ``changes`` to its budget settings, from a definition file."""
+    path = tmp_path / f"{process_id}.json"
+    definition = {
+        "id": process_id,
+        "title": {"fi": process_id, "sv": process_id, "en": process_id},
+        "activities": ["budget"],
+        "settings": {"budget": {**_settings_demo(), **changes}},
+    }
+    path.write_text(json.dumps(definition))
+    assert add_process_file(settings, path) == process_id
+
+
 def test_bad_ballots_are_not_counted_and_listed_with_their_reason(settings: Settings, tmp_path: Path) -> None:
-    closed = tmp_path / "closed.json"
-    budget = {**_settings_demo(), "opens": "2026-10-01T00:00:00Z", "closes": "2026-10-31T18:00:00Z"}
-    closed.write_text(
-        json.dumps(
-            {
-                "id": "kallio-2026",
-                "title": {"fi": "Kallio", "sv": "Berghäll", "en": "Kallio"},
-                "activities": ["budget"],
-                "settings": {"budget": budget},
-            }
-        )
-    )
-    assert add_process_file(settings, closed) == "kallio-2026"
-    coded = tmp_path / "coded.json"
-    tags = [hashlib.sha256(b"other").hexdigest()]
-    coded.write_text(
-        json.dumps(
-            {
-                "id": "coded",
-                "title": {"fi": "K", "sv": "K", "en": "K"},
-                "activities": ["budget"],
-                "settings": {"budget": {**_settings_demo(), "code_tags": tags}},
-            }
-        )
-    )
-    assert add_process_file(settings, coded) == "coded"
+    add_budget_process(settings, tmp_path, "kallio-2026", opens="2026-10-01T00:00:00Z", closes="2026-10-31T18:00:00Z")
+    add_budget_process(settings, tmp_path, "coded", code_tags=[hashlib.sha256(b"other").hexdigest()])
     terminal = enroll(settings, FakeTerminal())
     bad = {
         "over_budget": ballot(terminal, projects=["kallio-benches", "sornainen-skatepark", "toolo-bay-lights"]),
@@ -155,19 +144,7 @@ def test_bad_ballots_are_not_counted_and_listed_with_their_reason(settings: Sett
 
 def test_a_ballot_from_the_closing_day_of_a_midday_closing_is_counted(settings: Settings, tmp_path: Path) -> None:
     """The terminal let the voter in before 12:00 Helsinki time; the record says only the day."""
-    midday = tmp_path / "midday.json"
-    budget = {**_settings_demo(), "opens": "2026-11-01T00:00:00Z", "closes": "2026-11-28T10:00:00Z"}
-    midday.write_text(
-        json.dumps(
-            {
-                "id": "midday-2026",
-                "title": {"fi": "M", "sv": "M", "en": "M"},
-                "activities": ["budget"],
-                "settings": {"budget": budget},
-            }
-        )
-    )
-    assert add_process_file(settings, midday) == "midday-2026"
+    add_budget_process(settings, tmp_path, "midday-2026", opens="2026-11-01T00:00:00Z", closes="2026-11-28T10:00:00Z")
     terminal = enroll(settings, FakeTerminal())
     on_closing_day = ballot(terminal, process="midday-2026")  # FakeTerminal's day is 2026-11-28
     deliver(settings, terminal, [on_closing_day])
