@@ -101,6 +101,7 @@ __all__ = [
     "project_records",
     "publish_case",
     "published_cases",
+    "published_count",
     "refresh_cases",
     "relabelled_examples",
     "reveal_contact",
@@ -573,7 +574,9 @@ def case_view(session: Session, case_id: int) -> CaseView | None:
     return CaseView(case, answers, routings, duplicate, duplicates, feedback_settings_of(session, case.process))
 
 
-def published_cases(session: Session, *, limit: int = 100) -> list[tuple[FeedbackCase, FeedbackAnswer]]:
+def published_cases(
+    session: Session, *, limit: int = 100, offset: int = 0
+) -> list[tuple[FeedbackCase, FeedbackAnswer]]:
     """Published cases with their published answer, the most recently published first."""
     rows = session.execute(
         select(FeedbackCase, FeedbackAnswer)
@@ -581,8 +584,22 @@ def published_cases(session: Session, *, limit: int = 100) -> list[tuple[Feedbac
         .where(FeedbackCase.published_at.is_not(None))
         .order_by(FeedbackCase.published_at.desc(), FeedbackCase.id.desc())
         .limit(limit)
+        .offset(offset)
     ).all()
     return [(row[0], row[1]) for row in rows]
+
+
+def published_count(session: Session) -> int:
+    """How many cases :func:`published_cases` can list."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(FeedbackCase)
+            .join(FeedbackAnswer, and_(FeedbackAnswer.case_id == FeedbackCase.id, FeedbackAnswer.published.is_(True)))
+            .where(FeedbackCase.published_at.is_not(None))
+        )
+        or 0
+    )
 
 
 @dataclass(frozen=True)

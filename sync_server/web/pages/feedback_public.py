@@ -1,6 +1,7 @@
 """Public feedback pages (anyone, no sign-in; ``public_base.html``):
 
-- ``GET /feedback/published``: cases staff chose to publish, with their answers, newest first;
+- ``GET /feedback/published?page=N``: cases staff chose to publish, with their answers, newest
+  first, ``PER_PAGE`` a page;
 - ``GET /feedback/case?code=ABCD-EFGH-JK``: a citizen follows their feedback with the reference
   code from the terminal's thank-you screen: its status, and the answer once it is published.
   The code shows nothing else (not the message, not the answer before it is published), so a
@@ -11,7 +12,9 @@ Messages and answers are shown as text (autoescaped), never as markup.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from sync_server.api.deps import SessionDep
@@ -24,18 +27,27 @@ from sync_server.web.timefmt import time_helpers
 
 router = APIRouter()
 MAX_CODE = 64
+PER_PAGE = 25
 
 
 @router.get("/feedback/published", response_class=HTMLResponse)
-def published(request: Request, session: SessionDep, now: ClockDep) -> Response:
+def published(
+    request: Request, session: SessionDep, now: ClockDep, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1
+) -> Response:
     lang = language_of(request)
     with session.begin():
-        rows = feedback.published_cases(session)
+        total = feedback.published_count(session)
+        pages = max(1, -(-total // PER_PAGE))
+        page = min(page, pages)
+        rows = feedback.published_cases(session, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
         return render(
             request,
             "feedback_published.html",
             public=True,
             rows=rows,
+            page=page,
+            pages=pages,
+            total=total,
             names=Names(session, lang),
             **time_helpers(lang, now),
         )

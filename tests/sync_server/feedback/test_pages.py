@@ -129,3 +129,40 @@ def test_roles_without_feedback_permissions_are_refused(settings: Settings, web:
     with signed_in(web, email) as client:
         for path in ("/staff/feedback/inbox", "/staff/feedback/triage", "/staff/feedback/due"):
             assert client.get(path).status_code == 403, path
+
+
+def test_the_public_list_pages_through_every_published_answer(
+    settings: Settings, engine: Engine, enrolled: FakeTerminal, web: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sync_server.services import feedback
+    from sync_server.web.pages.feedback_public import PER_PAGE
+    from tests.sync_server.feedback.helpers import staff_member
+
+    parks = staff_member(201, role="responder", team="parks")
+    dispatcher = staff_member(202, role="dispatcher")
+    n = PER_PAGE + 3
+    with session_of(engine) as session:
+        push(session, enrolled, [feedback_record(enrolled, settings, message=f"Penkki numero {i}") for i in range(n)])
+        start = datetime(2026, 11, 29, 9, tzinfo=UTC)
+        with session.begin():
+            ids = list(session.scalars(select(FeedbackCase.id).order_by(FeedbackCase.id)))
+        for i, case_id in enumerate(ids):
+            moment = start + timedelta(minutes=i)
+            feedback.route_case(session, case_id=case_id, topic="parks", staff=dispatcher, now=moment)
+            feedback.answer_case(session, case_id=case_id, text=f"Vastaus {i}.", staff=parks, now=moment)
+            feedback.publish_case(session, case_id=case_id, staff=parks, now=moment)
+    shown: list[str] = []
+    with httpx.Client(base_url=web) as public:
+        first = public.get("/feedback/published")
+        assert first.status_code == 200
+        assert f"Sivu 1/2 ({n} vastattua)" in first.text
+        assert 'rel="next"' in first.text and 'rel="prev"' not in first.text
+        second = public.get("/feedback/published", params={"page": 2})
+        assert 'rel="prev"' in second.text and 'rel="next"' not in second.text
+        for page in (first, second):
+            shown += re.findall(r"Vastaus (\d+)\.", page.text)
+        assert public.get("/feedback/published", params={"page": 9}).text.count("Vastaus ") == 3  # the last page
+        assert public.get("/feedback/published", params={"page": 0}).status_code == 400
+    assert shown == [str(i) for i in reversed(range(n))]  # newest first, each once
