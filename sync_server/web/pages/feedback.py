@@ -19,8 +19,7 @@ cases up to date with the raw log and routes new ones (``refresh_cases``). Every
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -28,15 +27,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from shared_models.feedback import FeedbackSettings
 from sync_server.api.deps import SessionDep
 from sync_server.db.models import FeedbackCase
 from sync_server.errors import StaffInputError
 from sync_server.services import feedback
 from sync_server.services.feedback import CaseView, Contact
-from sync_server.services.feedback_router import router_for
 from sync_server.services.staff import Staff
 from sync_server.web.deps import ClockDep, FormDep, client_ip, require
+from sync_server.web.feedback_views import Names, all_teams, refresh, text_in
 from sync_server.web.i18n import LANGUAGES, language_of, translate
 from sync_server.web.render import NavItem, render
 from sync_server.web.timefmt import local, time_helpers
@@ -52,54 +50,6 @@ Triager = Annotated[Staff, require("feedback.triage")]
 TEMPLATES = ("standard", "will_fix", "not_possible")
 STATUS_FILTERS = ("open", *feedback.STATUSES, "all")
 EXCERPT = 140
-CATCH_UP_EVERY = timedelta(minutes=10)
-
-
-def _refresh(request: Request, session: Session, now: datetime) -> None:
-    """Route what is pending; every ``CATCH_UP_EVERY`` also look for feedback records without a case
-    (the ingest makes cases as records arrive; this catches any it could not)."""
-    state = request.app.state
-    last: datetime | None = getattr(state, "feedback_caught_up", None)
-    catch_up = last is None or not (timedelta(0) <= now - last < CATCH_UP_EVERY)
-    feedback.refresh_cases(session, router_for(state.settings.data_dir), now=now, catch_up=catch_up)
-    if catch_up:
-        state.feedback_caught_up = now
-
-
-def _text(texts: Mapping[Any, str] | None, lang: str, fallback: str) -> str:
-    if not texts:
-        return fallback
-    return texts.get(lang) or texts.get("fi") or next(iter(texts.values()), fallback)
-
-
-class Names:
-    """Topic, place and team names of a process in the page's language (ids when unknown)."""
-
-    def __init__(self, session: Session, lang: str) -> None:
-        self.session, self.lang = session, lang
-        self.settings: dict[str, FeedbackSettings | None] = {}
-
-    def of(self, process: str) -> FeedbackSettings | None:
-        if process not in self.settings:
-            self.settings[process] = feedback.feedback_settings_of(self.session, process)
-        return self.settings[process]
-
-    def topic(self, process: str, topic: str | None) -> str:
-        found = self.of(process)
-        item = found.topic(topic) if found and topic else None
-        return _text(item.name, self.lang, topic or "") if item else (topic or "")
-
-    def place(self, process: str, place: str | None) -> str:
-        found = self.of(process)
-        item = found.place(place) if found and place else None
-        return _text(item.name, self.lang, place or "") if item else (place or "")
-
-    def team(self, process: str | None, team: str | None) -> str:
-        if team is None:
-            return ""
-        found = self.of(process) if process else None
-        item = found.team(team) if found else None
-        return _text(item.name, self.lang, team) if item else team
 
 
 def _excerpt(text: str) -> str:
@@ -118,17 +68,6 @@ def _common(request: Request, session: Session, now: datetime) -> dict[str, Any]
     }
 
 
-def _teams_of_all_processes(session: Session, lang: str) -> list[tuple[str, str]]:
-    from sync_server.services.processes import list_processes
-
-    seen: dict[str, str] = {}
-    for process in list_processes(session):
-        found = feedback.feedback_settings_of(session, process["id"])
-        for team in found.all_teams if found else []:
-            seen.setdefault(team.id, _text(team.name, lang, team.id))
-    return sorted(seen.items(), key=lambda item: item[1].casefold())
-
-
 @router.get("/staff/feedback", include_in_schema=False)
 def feedback_home() -> RedirectResponse:
     return RedirectResponse("/staff/feedback/inbox", status_code=303)
@@ -144,7 +83,7 @@ def inbox(
     status: str = "open",
     order: str = "newest",
 ) -> Response:
-    _refresh(request, session, now)
+    refresh(request, session, now)
     lang = language_of(request)
     chosen = (team or staff.team) if staff.can("feedback.triage") else staff.team
     status = status if status in STATUS_FILTERS else "open"
@@ -153,7 +92,7 @@ def inbox(
     with session.begin():
         rows = feedback.inbox(session, team=chosen, statuses=statuses, order=order) if chosen else []
         counts = feedback.open_counts(session)
-        teams = _teams_of_all_processes(session, lang) if staff.can("feedback.triage") else []
+        teams = all_teams(session, lang) if staff.can("feedback.triage") else []
         context = _common(request, session, now)
         return render(
             request,
@@ -173,7 +112,7 @@ def inbox(
 
 @router.get("/staff/feedback/triage", response_class=HTMLResponse)
 def triage(request: Request, session: SessionDep, staff: Triager, now: ClockDep) -> Response:
-    _refresh(request, session, now)
+    refresh(request, session, now)
     with session.begin():
         rows = feedback.triage_queue(session)
         return render(request, "feedback_triage.html", rows=rows, **_common(request, session, now))
@@ -181,7 +120,7 @@ def triage(request: Request, session: SessionDep, staff: Triager, now: ClockDep)
 
 @router.get("/staff/feedback/due", response_class=HTMLResponse)
 def due(request: Request, session: SessionDep, staff: Viewer, now: ClockDep, team: str | None = None) -> Response:
-    _refresh(request, session, now)
+    refresh(request, session, now)
     chosen = (team or None) if staff.can("feedback.triage") else staff.team
     with session.begin():
         context = _common(request, session, now)
@@ -195,7 +134,7 @@ def due(request: Request, session: SessionDep, staff: Viewer, now: ClockDep, tea
             due_rows=due_rows,
             overdue_rows=overdue_rows,
             team=chosen,
-            teams=_teams_of_all_processes(session, language_of(request)) if staff.can("feedback.triage") else [],
+            teams=all_teams(session, language_of(request)) if staff.can("feedback.triage") else [],
             **context,
         )
 
@@ -265,8 +204,8 @@ def _case_page(
             status=status,
             view=view,
             case=case,
-            topics=[(t.id, _text(t.name, language_of(request), t.id)) for t in settings.topics] if settings else [],
-            teams=[(t.id, _text(t.name, language_of(request), t.id)) for t in settings.all_teams] if settings else [],
+            topics=[(t.id, text_in(t.name, language_of(request), t.id)) for t in settings.topics] if settings else [],
+            teams=[(t.id, text_in(t.name, language_of(request), t.id)) for t in settings.all_teams] if settings else [],
             answering=answering,
             routing_allowed=staff.can("feedback.triage") or answering,
             templates=TEMPLATES,

@@ -31,8 +31,8 @@ from sync_server.services.feedback_dashboard import (
 )
 from sync_server.services.staff import Staff
 from sync_server.web.deps import ClockDep, require
+from sync_server.web.feedback_views import Names, all_teams, refresh
 from sync_server.web.i18n import language_of, translate
-from sync_server.web.pages.feedback import Names, _refresh, _teams_of_all_processes
 from sync_server.web.render import NavItem, render
 from sync_server.web.timefmt import local
 
@@ -127,7 +127,7 @@ def dashboard(
     period = int(weeks) if weeks and weeks.isdigit() and int(weeks) in PERIODS else DEFAULT_PERIOD
     everyone = staff.can("feedback.triage")
     chosen = (team or None) if everyone else staff.team
-    _refresh(request, session, now)
+    refresh(request, session, now)
     today = local(now).date()
     since = week_start(today) - timedelta(weeks=period - 1)
     with session.begin():
@@ -138,9 +138,9 @@ def dashboard(
         none = translate(lang, "dashboard.no_place")
         by_topic = [(names.topic(topic_process[k], k), n) for k, n in count_by(cases, lambda c: c.topic) if k]
         by_place = [(names.place(place_process[k], k) if k else none, n) for k, n in count_by(cases, lambda c: c.place)]
-        all_teams = _teams_of_all_processes(session, lang)
-        teams = all_teams if everyone else []
-        team_name = next((name for tid, name in all_teams if tid == chosen), chosen)
+        known_teams = all_teams(session, lang)
+        teams = known_teams if everyone else []
+        team_name = next((name for tid, name in known_teams if tid == chosen), chosen)
     weekly = week_counts(cases, today=today, weeks=period)
     replies = reply_times(cases, today=today)
     change = trend(weekly, span=TREND_SPAN)

@@ -20,8 +20,8 @@ from fastapi.responses import HTMLResponse, Response
 from sync_server.api.deps import SessionDep
 from sync_server.services import feedback
 from sync_server.web.deps import ClockDep
+from sync_server.web.feedback_views import Names
 from sync_server.web.i18n import language_of
-from sync_server.web.pages.feedback import Names
 from sync_server.web.render import render
 from sync_server.web.timefmt import time_helpers
 
