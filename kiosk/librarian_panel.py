@@ -7,6 +7,7 @@ the words stay in the catalogs and follow the language switch.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,13 +26,24 @@ __all__ = [
     "export_file_name",
     "export_message",
     "find_export_folder",
+    "find_reply_file",
     "format_clock_time",
+    "reply_message",
     "seal_message",
     "status_lines",
     "sync_message",
 ]
 
 MEDIA_ROOTS = (Path("/media"), Path("/run/media"))
+REPLY_SUFFIX = ".osr"  # what ``osallistu server import --reply`` and ``server reply`` write
+# why a reply was refused (``ReplyError.reason``) -> what the librarian reads
+REPLY_REFUSALS = {
+    "wrong_device": "panel.reply_other_terminal",
+    "rollback": "panel.reply_old",
+    "same_serial": "panel.reply_old",
+    "ack_unknown_seal": "panel.reply_mismatch",
+    "ack_mismatch": "panel.reply_mismatch",
+}
 PIN_MAX_DIGITS = 8
 MAX_STUDENTS = 99  # a class session's students, typed on the panel's keypad
 
@@ -229,3 +241,41 @@ def export_message(path: Path | None, removable: bool, error: BaseException | No
     if removable:
         return Message("panel.export_done", {"name": path.name}, "success")
     return Message("panel.export_local", {"folder": str(path.parent), "name": path.name}, "success")
+
+
+def find_reply_file(folder: Path, device_id: str) -> Path | None:
+    """The newest reply file (``*.osr``) in ``folder`` for this terminal, by the time the server wrote it.
+
+    Only the first line (the header) of each file is read; files for other terminals are left alone."""
+    found: list[tuple[str, float, Path]] = []
+    try:
+        candidates = sorted(p for p in folder.iterdir() if p.suffix.lower() == REPLY_SUFFIX and p.is_file())
+    except OSError:
+        return None
+    for path in candidates:
+        try:
+            with path.open("rb") as handle:
+                header = json.loads(handle.readline(4096))
+            stamp = path.stat().st_mtime
+        except (OSError, ValueError):
+            continue
+        if isinstance(header, dict) and header.get("type") == "osallistu.reply" and header.get("device") == device_id:
+            found.append((str(header.get("created", "")), stamp, path))
+    return max(found)[2] if found else None
+
+
+def reply_message(report: Any, error: BaseException | None) -> Message:
+    """From ``Terminal.import_reply``'s report, or why it failed (None and None: no file was found)."""
+    if error is not None:
+        reason = getattr(error, "reason", None)
+        if isinstance(error, OSError) or reason is None:
+            return Message("panel.reply_failed", tone="error")
+        return Message(REPLY_REFUSALS.get(str(reason), "panel.reply_damaged"), tone="error")
+    if report is None:
+        return Message("panel.reply_missing", tone="error")
+    fields = {"count": report.records_confirmed, "serial": report.manifest_serial}
+    if report.manifest == "applied":
+        return Message("panel.reply_done_new", fields, "success")
+    if report.records_confirmed:
+        return Message("panel.reply_done", fields, "success")
+    return Message("panel.reply_nothing_new", fields)

@@ -37,7 +37,7 @@ from pydantic import ValidationError
 from kiosk.capture import log_event
 from kiosk.errors import NotEnrolled, SyncFailed
 from kiosk.store import LocalStore
-from shared_models import ManifestError, Record, device_id_for, verify_manifest
+from shared_models import Manifest, ManifestError, Record, device_id_for, verify_manifest
 from shared_models.keys import ed25519_public_from_b64
 from shared_models.wire import Ack, PushResponse, RecordResult, encode_batch, sign_request
 
@@ -46,8 +46,11 @@ __all__ = [
     "MANIFEST_PATH",
     "PUSH_PATH",
     "ManifestPull",
+    "ManifestVerdict",
     "PushReport",
     "SyncClient",
+    "ack_upto",
+    "judge_manifest",
     "parse_server_time",
 ]
 
@@ -97,6 +100,61 @@ def parse_server_time(value: Any) -> float | None:
             moment = moment.replace(tzinfo=UTC)
         return moment.timestamp()
     return None
+
+
+@dataclass(frozen=True)
+class ManifestVerdict:
+    """What the terminal makes of manifest bytes: ``apply`` (``manifest`` set), ``unchanged`` or ``refused``."""
+
+    status: Literal["apply", "unchanged", "refused"]
+    held: int
+    manifest: Manifest | None = None
+    reason: str | None = None
+    message: str | None = None
+
+
+def judge_manifest(store: LocalStore, raw: bytes) -> ManifestVerdict:
+    """Verify manifest bytes with the pinned server key, no rollback, no other content under the held serial.
+
+    The one check for every way a manifest arrives (a network pull, a reply from a USB stick)."""
+    pinned = store.get_meta("server_key")
+    if pinned is None:
+        raise NotEnrolled("this terminal has no pinned server key; enroll it first")
+    held = store.manifest_serial()
+    try:
+        manifest = verify_manifest(raw, ed25519_public_from_b64(pinned), min_serial=held)
+    except ManifestError as exc:
+        return ManifestVerdict("refused", held, reason=exc.reason, message=exc.message)
+    if manifest.serial == held:
+        if raw == store.manifest_raw():
+            return ManifestVerdict("unchanged", held, manifest)
+        return ManifestVerdict(
+            "refused", held, reason="same_serial", message=f"the server sent other content under serial {held}"
+        )
+    return ManifestVerdict("apply", held, manifest)
+
+
+def ack_upto(store: LocalStore, ack: Ack, *, beyond_head: Literal["clip", "refuse"] = "clip") -> int:
+    """The seq up to which ``ack`` lets the terminal mark its seals acknowledged, after checking it.
+
+    SyncFailed ``ack_mismatch`` when the server names another seal than this terminal made; with
+    ``beyond_head="refuse"``, SyncFailed ``ack_unknown_seal`` for an ack past the newest seal held
+    (a push answer is clipped to the head instead: the terminal asked about its own seals)."""
+    head_seq, _ = store.head()
+    if ack.seq > head_seq and beyond_head == "refuse":
+        raise SyncFailed(
+            f"the server acknowledges seal {ack.seq}, but this terminal holds seals up to {head_seq} only",
+            reason="ack_unknown_seal",
+        )
+    upto = min(ack.seq, head_seq)
+    if upto <= 0:
+        return 0
+    if ack.hash is not None and ack.seq <= head_seq and store.seal_hash(ack.seq) != ack.hash:
+        raise SyncFailed(
+            f"the server holds another seal {ack.seq} than this terminal made; nothing is marked sent",
+            reason="ack_mismatch",
+        )
+    return upto
 
 
 def _error_body(response: httpx.Response) -> dict[str, Any]:
@@ -214,15 +272,9 @@ class SyncClient:
 
     def apply_ack(self, ack: Ack) -> int:
         """Mark seals up to ``ack.seq`` acknowledged after checking the server names our seal."""
-        head_seq, _ = self.store.head()
-        upto = min(ack.seq, head_seq)
+        upto = ack_upto(self.store, ack)
         if upto <= 0:
             return 0
-        if ack.hash is not None and ack.seq <= head_seq and self.store.seal_hash(ack.seq) != ack.hash:
-            raise SyncFailed(
-                f"the server holds another seal {ack.seq} than this terminal made; nothing is marked sent",
-                reason="ack_mismatch",
-            )
         self.store.mark_acked(upto)
         return upto
 
@@ -283,19 +335,16 @@ class SyncClient:
 
     def pull_manifest(self) -> ManifestPull:
         """Fetch, verify and apply the newest manifest; refusals are results and events."""
-        pinned = self.store.get_meta("server_key")
-        if pinned is None:
+        if self.store.get_meta("server_key") is None:
             raise NotEnrolled("this terminal has no pinned server key; enroll it first")
-        held = self.store.manifest_serial()
         raw = self._request("GET", MANIFEST_PATH, signed=False).content.strip()
-        try:
-            manifest = verify_manifest(raw, ed25519_public_from_b64(pinned), min_serial=held)
-        except ManifestError as exc:
-            return self._refuse(held, exc.reason, exc.message)
-        if manifest.serial == held:
-            if raw == self.store.manifest_raw():
-                return ManifestPull("unchanged", held)
-            return self._refuse(held, "same_serial", f"the server sent other content under serial {held}")
+        verdict = judge_manifest(self.store, raw)
+        held = verdict.held
+        if verdict.status == "refused":
+            return self._refuse(held, verdict.reason or "bad_manifest", verdict.message or "")
+        if verdict.status == "unchanged" or verdict.manifest is None:
+            return ManifestPull("unchanged", held)
+        manifest = verdict.manifest
         self.store.add_manifest(raw, manifest)
         log_event(self.store, self.key, "manifest.applied", {"serial": manifest.serial}, self._now_dt())
         return ManifestPull("applied", manifest.serial)

@@ -2,7 +2,7 @@
 
 A terminal is a folder (``KDIR``) holding ``device.key`` and ``kiosk.db``.
 ``Terminal.open(kdir)`` opens an enrolled one (``NotEnrolled`` otherwise); every
-method is one action in words: capture, log an event, seal, sync, export,
+method is one action in words: capture, log an event, seal, sync, export, read a reply,
 report status, run a drill, check the librarian PIN.
 
 The terminal's clock is the system clock plus the offset learnt from the server
@@ -26,6 +26,7 @@ from kiosk.capture import capture, log_event
 from kiosk.errors import KioskError, NotEnrolled, SyncFailed
 from kiosk.keystore import key_path, load_device_key
 from kiosk.pin import PinResult, check_pin
+from kiosk.reply_import import ReplyReport, read_reply
 from kiosk.sealing import seal_pending
 from kiosk.store import LocalStore
 from kiosk.sync_client import ManifestPull, PushReport, SyncClient
@@ -167,6 +168,10 @@ class Terminal:
         report = export_bundle(self.store, self.key, path, now=self.now_utc())
         self.log_event("export.written", seals=report.seals, records=report.records, file=report.path.name)
         return report
+
+    def import_reply(self, path: str | Path) -> ReplyReport:
+        """Read the server's reply from a USB stick: its ack and manifest together (ReplyError: nothing changed)."""
+        return read_reply(self.store, self.key, Path(path).read_bytes(), now=self.now_utc())
 
     def status(self, check_server: bool = False, *, http: httpx.Client | None = None) -> dict[str, Any]:
         """Counts of records pending (unsealed), sealed (not yet acknowledged) and acknowledged, and sync state."""

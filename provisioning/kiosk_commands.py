@@ -109,6 +109,31 @@ def export(
         )
 
 
+@app.command("import-reply")
+@guarded
+def import_reply(
+    kdir: KdirArg,
+    file: Annotated[Path, typer.Argument(help="The reply file from the server (e.g. on a USB stick).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Read the server's reply from a USB stick: which seals it holds, and the newest manifest."""
+    terminal = _terminal(kdir)
+    report = terminal.import_reply(file)
+    summary = {
+        "ack_seq": report.ack_seq,
+        "seals_confirmed": report.seals_confirmed,
+        "records_confirmed": report.records_confirmed,
+        "manifest": {"status": report.manifest, "serial": report.manifest_serial},
+    }
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"Read {file.name}: {report.records_confirmed} records newly confirmed by the server "
+        f"(seals up to {report.ack_seq}); manifest {report.manifest_serial} ({report.manifest})."
+    )
+
+
 @app.command("status")
 @guarded
 def status(

@@ -96,17 +96,25 @@ def revoke(directory: DirArg, device: Annotated[str, typer.Argument(help="The te
 def import_(
     directory: DirArg,
     bundle: Annotated[Path, typer.Argument(help="A bundle file from a terminal's USB stick.")],
+    reply: Annotated[
+        Path | None,
+        typer.Option("--reply", help="Also write the terminal's reply (its ack and the newest manifest) here."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import a USB bundle through the same ingest path as HTTP."""
     from sync_server.admin import import_bundle
 
     data = bundle.read_bytes()
+    settings = _settings(directory)
     with console.status(f"Importing {bundle.name} ..."):
-        report = import_bundle(_settings(directory), data, source=str(bundle))
+        report = import_bundle(settings, data, source=str(bundle))
     summary = report.summary()
+    written, why = _reply_after_import(settings, report.device, reply) if reply is not None else (None, None)
     if as_json:
-        print_json(summary)
+        print_json({**summary, "reply": written, "reply_problem": why} if reply is not None else summary)
+        if why is not None:
+            raise typer.Exit(1)
         return
     counts = summary["counts"]
     console.print(
@@ -116,6 +124,60 @@ def import_(
     )
     if summary.get("bundle_problem"):
         console.print(f"[bold]The bundle itself was quarantined:[/bold] {summary['bundle_problem']}")
+    if reply is not None:
+        if written is None:
+            fail(f"No reply was written to {reply}: {why}")
+        console.print(
+            f"Wrote the reply for terminal {written['device']} to {written['path']}: acknowledged seal "
+            f"{written['ack_seq']}, manifest {written['manifest_serial']}. Read it on the terminal."
+        )
+
+
+def _reply_after_import(settings: Any, device: str | None, path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """(the reply written for the bundle's terminal, None) or (None, why not): only for an enrolled,
+    not revoked terminal."""
+    from sync_server.admin import write_reply
+    from sync_server.errors import ServerError
+
+    if not device:
+        return None, "the file names no terminal"
+    try:
+        written = write_reply(settings, device, path)
+    except ServerError as exc:
+        if exc.reason in ("unknown_device", "device_revoked"):
+            return None, exc.message
+        raise
+    return _reply_summary(written), None
+
+
+def _reply_summary(written: Any) -> dict[str, Any]:
+    return {
+        "path": str(written.path),
+        "device": written.device,
+        "ack_seq": written.ack.seq,
+        "manifest_serial": written.manifest_serial,
+    }
+
+
+@app.command("reply")
+@guarded
+def reply_(
+    directory: DirArg,
+    device: Annotated[str, typer.Argument(help="The terminal's device id.")],
+    file: Annotated[Path, typer.Argument(help="Where to write the reply (e.g. on a USB stick).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a signed reply for an offline terminal: its ack and the newest manifest, for a USB stick."""
+    from sync_server.admin import write_reply
+
+    summary = _reply_summary(write_reply(_settings(directory), device, file))
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"Wrote the reply for terminal {summary['device']} to {summary['path']}: acknowledged seal "
+        f"{summary['ack_seq']}, manifest {summary['manifest_serial']}. Read it on the terminal."
+    )
 
 
 @app.command("stats")

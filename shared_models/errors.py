@@ -13,6 +13,8 @@ The tree::
      +-- ChainError             a seal does not link to the chain held
      +-- ManifestError          a manifest that is unsigned, wrongly signed or older
      +-- BundleError            a USB bundle that is cut short, altered or not ours
+     +-- ReplyError             a reply file from the server that is cut short, altered, not the
+                                server's, for another terminal, or that does not fit the terminal
      +-- SealedBoxError         sealed personal data that does not open
 
 Every error has a stable ``reason`` (a short snake_case code that scripts,
@@ -78,6 +80,16 @@ class ManifestError(OsallistuError):
 
 class BundleError(OsallistuError):
     reason = "bad_bundle"
+
+
+class ReplyError(OsallistuError):
+    """A reply file (the server's ack and manifest carried back on a USB stick) that is refused.
+
+    Reasons: ``not_a_reply``, ``reply_truncated``, ``reply_altered``, ``bad_signature``,
+    ``wrong_device``, and on the terminal ``ack_unknown_seal``, ``ack_mismatch`` and the
+    manifest's own reasons (``rollback``, ``wrong_server``, ``same_serial``, ...)."""
+
+    reason = "bad_reply"
 
 
 class SealedBoxError(OsallistuError):

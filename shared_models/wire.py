@@ -15,6 +15,13 @@ trailer line holding the sha256 of everything before it and the device's
 signature over ``BUNDLE_DOMAIN + that digest``. A file cut short has no valid
 trailer; importing the same bundle twice changes nothing.
 
+USB reply (one file, the way back for a terminal without network): a header
+line ``{type "osallistu.reply", v 1, device, created}``, the device's ack as a
+canonical line ``{seq, hash}``, the newest signed manifest exactly as
+``GET /api/v1/manifest`` serves it, and a trailer holding the sha256 of
+everything before it and the server's signature (the key the terminal pinned at
+enrollment) over ``REPLY_DOMAIN + that digest``.
+
 Enrollment token: ``OSA1-<32 base32 secret>-<16 hex of the server key
 fingerprint>``: the terminal checks the server key it is given against the token,
 so nobody between them can swap it.
@@ -36,7 +43,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import BaseModel, ConfigDict
 
 from shared_models.canonical import canonical_bytes, parse_canonical, sha256_hex
-from shared_models.errors import BadSignature, BundleError, OsallistuError, RecordError
+from shared_models.errors import BadSignature, BundleError, OsallistuError, RecordError, ReplyError
 from shared_models.keys import b64decode, b64encode, device_id_for, fingerprint
 from shared_models.records import Record
 
@@ -45,26 +52,32 @@ __all__ = [
     "MAX_BATCH_BYTES",
     "MAX_BATCH_LINES",
     "MAX_CLOCK_SKEW",
+    "REPLY_DOMAIN",
     "REQUEST_DOMAIN",
     "Ack",
     "Bundle",
     "PushResponse",
     "RecordResult",
+    "Reply",
     "encode_batch",
     "make_enrollment_token",
     "open_bundle",
+    "open_reply",
     "parse_enrollment_token",
     "sign_request",
     "split_batch",
     "token_hash",
     "token_matches_server",
     "verify_bundle",
+    "verify_reply",
     "verify_request",
     "write_bundle",
+    "write_reply",
 ]
 
 REQUEST_DOMAIN = b"osallistu//request//v1//"
 BUNDLE_DOMAIN = b"osallistu//bundle//v1//"
+REPLY_DOMAIN = b"osallistu//reply//v1//"
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 MAX_BATCH_LINES = 20_000
 MAX_CLOCK_SKEW = 300
@@ -218,6 +231,71 @@ def verify_bundle(bundle: Bundle, key: Ed25519PublicKey) -> None:
         key.verify(b64decode(str(bundle.trailer["sig"])), BUNDLE_DOMAIN + bundle.digest.encode())
     except (InvalidSignature, ValueError) as exc:
         raise BundleError("the bundle signature does not verify", reason="bad_signature") from exc
+
+
+# ---------------------------------------------------------------- USB replies
+
+
+@dataclass(frozen=True)
+class Reply:
+    header: dict[str, Any]
+    ack: Ack
+    manifest: bytes  # the signed manifest bytes, exactly as the server serves them
+    trailer: dict[str, Any] | None
+    digest: str  # sha256 of everything before the trailer
+
+    @property
+    def device(self) -> str:
+        return str(self.header.get("device", ""))
+
+
+def write_reply(key: Ed25519PrivateKey, *, device: str, ack: Ack, manifest: bytes, created: str) -> bytes:
+    """The reply file for ``device``: its ack and the manifest bytes, signed with the server key."""
+    if b"\n" in manifest.strip():
+        raise ReplyError("the manifest is not one canonical line", reason="not_a_reply")
+    header = canonical_bytes({"type": "osallistu.reply", "v": 1, "device": device, "created": created})
+    content = header + b"\n" + canonical_bytes(ack.model_dump()) + b"\n" + manifest.strip() + b"\n"
+    digest = hashlib.sha256(content).hexdigest()
+    signature = key.sign(REPLY_DOMAIN + digest.encode())
+    return content + canonical_bytes({"sha256": digest, "sig": b64encode(signature)}) + b"\n"
+
+
+def open_reply(data: bytes) -> Reply:
+    """Split a reply into its parts; ReplyError if it is not a reply at all or is cut short."""
+    lines = data.split(b"\n")
+    try:
+        header = parse_canonical(lines[0])
+    except OsallistuError as exc:
+        raise ReplyError("the file is not a reply from an Osallistu server", reason="not_a_reply") from exc
+    if not isinstance(header, dict) or header.get("type") != "osallistu.reply" or header.get("v") != 1:
+        raise ReplyError("the file is not a reply from an Osallistu server", reason="not_a_reply")
+    if len(lines) < 5 or lines[4] != b"" or any(lines[5:]):
+        raise ReplyError("the reply is cut short or has lines it should not", reason="reply_truncated")
+    try:
+        ack = Ack.model_validate(parse_canonical(lines[1]))
+        trailer = parse_canonical(lines[3])
+    except (OsallistuError, ValueError) as exc:
+        raise ReplyError("the reply was altered or cut short", reason="reply_altered") from exc
+    if not isinstance(trailer, dict) or set(trailer) != {"sha256", "sig"}:
+        raise ReplyError("the reply is cut short (no signed end line)", reason="reply_truncated")
+    content = b"\n".join(lines[:3]) + b"\n"
+    return Reply(header=header, ack=ack, manifest=lines[2], trailer=trailer, digest=hashlib.sha256(content).hexdigest())
+
+
+def verify_reply(reply: Reply, server_public_key: Ed25519PublicKey, device: str) -> None:
+    """Raise ReplyError unless the reply is whole, signed by the server key and meant for ``device``."""
+    if reply.trailer is None:
+        raise ReplyError("the reply is cut short (no signed end line)", reason="reply_truncated")
+    if not hmac.compare_digest(str(reply.trailer["sha256"]).encode(), reply.digest.encode()):
+        raise ReplyError("the reply was altered after it was signed", reason="reply_altered")
+    try:
+        server_public_key.verify(b64decode(str(reply.trailer["sig"])), REPLY_DOMAIN + reply.digest.encode())
+    except (InvalidSignature, ValueError) as exc:
+        raise ReplyError(
+            "the reply is not signed by the server this terminal enrolled with", reason="bad_signature"
+        ) from exc
+    if reply.device != device:
+        raise ReplyError(f"the reply is for terminal {reply.device}, not this one", reason="wrong_device")
 
 
 # ---------------------------------------------------------------- enrollment tokens

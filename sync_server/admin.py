@@ -21,7 +21,7 @@ from sync_server.db.engine import make_engine, make_sessionmaker
 from sync_server.db.migrate import upgrade
 from sync_server.errors import DataDirError, UnknownProcess
 from sync_server.logevents import log_event, logged_action
-from sync_server.services import bundles, devices, enrollment, manifest, processes, stats
+from sync_server.services import bundles, devices, enrollment, manifest, processes, replies, stats
 from sync_server.services.demo import demo_process
 from sync_server.services.log_check import LogCheck, check_log
 from sync_server.services.report import IngestReport
@@ -41,6 +41,7 @@ __all__ = [
     "set_staff_password",
     "verify_log",
     "voting_code_process",
+    "write_reply",
 ]
 
 
@@ -99,6 +100,12 @@ def import_bundle(settings: Settings, data: bytes, *, source: str) -> IngestRepo
     """Import a USB bundle through the same ingest as HTTP pushes."""
     with _sessions(settings) as session:
         return bundles.import_bundle(session, data=data, source=source)
+
+
+def write_reply(settings: Settings, device_id: str, path: Path) -> replies.ReplyWritten:
+    """Write the signed reply (ack and newest manifest) for an enrolled, not revoked terminal to ``path``."""
+    with _sessions(settings) as session:
+        return replies.save_reply(session, settings.load_keys(), device_id=device_id, path=path, now=_now())
 
 
 def add_staff_user(

@@ -6,7 +6,10 @@ as assisted. They call the app (``start_class_session`` etc.); starting and endi
 session is logged (``class.session_started`` / ``class.session_ended``); the assisted
 mark is not logged, so nothing ties a moment at the desk to a ballot.
 
-Sync, export and the server check run off the UI thread; their results come back
+"Read from USB stick" reads the city's reply (``osallistu server import --reply``) from the
+folder Export writes to: the seals the server holds and the newest manifest, together.
+
+Sync, export, reading the reply and the server check run off the UI thread; their results come back
 through ``Clock.schedule_once`` (``ThreadJobs`` / the sync worker), so a touch is
 never blocked. Every action is logged as a ``kiosk.event`` through the terminal.
 """
@@ -28,6 +31,8 @@ from kiosk.librarian_panel import (
     export_file_name,
     export_message,
     find_export_folder,
+    find_reply_file,
+    reply_message,
     seal_message,
     status_lines,
     sync_message,
@@ -41,6 +46,7 @@ __all__ = ["LibrarianScreen"]
 class LibrarianScreen(Screen):
     syncing = BooleanProperty(False)
     exporting = BooleanProperty(False)
+    reading_reply = BooleanProperty(False)
     confirm_seal = BooleanProperty(False)
     message = ObjectProperty(None, allownone=True)  # a librarian_panel.Message under the status
     message_tone = StringProperty("text")
@@ -170,6 +176,38 @@ class LibrarianScreen(Screen):
         path, removable = result if result else (None, False)
         if app.librarian_signed_in:
             self._say(export_message(path, removable, error))
+            app.handle(lambda: self.load_status(check_server=False))
+
+    # -- reply from the city (the way back by USB) ----------------------------------
+
+    def read_reply_now(self) -> None:
+        """Find this terminal's reply file where Export writes, and read it (ack and manifest together)."""
+        if self.reading_reply:
+            return
+        app = App.get_running_app()
+        self.reading_reply = True
+        self.confirm_seal = False
+        self._say(Message("panel.reading_reply"))
+        device = str(getattr(app.terminal, "device_id", ""))
+        roots = app.media_roots
+
+        def job() -> Any:
+            folder, _removable = (
+                find_export_folder(app.export_dir) if roots is None else find_export_folder(app.export_dir, roots)
+            )
+            path = find_reply_file(folder, device)
+            if path is None:
+                return None
+            with app.thread_terminal() as terminal:
+                return terminal.import_reply(path)
+
+        app.jobs.run(job, self._reply_read)
+
+    def _reply_read(self, report: Any, error: BaseException | None) -> None:
+        app = App.get_running_app()
+        self.reading_reply = False
+        if app.librarian_signed_in:
+            self._say(reply_message(report, error))
             app.handle(lambda: self.load_status(check_server=False))
 
     # -- budget vote: class session and assisted ballot --------------------------------

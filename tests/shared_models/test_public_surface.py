@@ -51,7 +51,7 @@ def test_shared_models_imports_no_io_or_framework_library() -> None:
 def test_every_error_is_an_osallistu_error_with_a_snake_case_reason() -> None:
     classes = [value for _, value in inspect.getmembers(errors, inspect.isclass) if value.__module__ == errors.__name__]
     classes.remove(errors.ReasonedError)
-    assert len(classes) == 11
+    assert len(classes) == 12
     for error in classes:
         assert issubclass(error, shared_models.OsallistuError)
         assert re.fullmatch(r"[a-z]+(_[a-z]+)*", error.reason), error
