@@ -29,6 +29,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kiosk.activity_registry import ActivityRegistry, OfferedActivity
 from kiosk.i18n import DEFAULT_LANGUAGE, Catalogs, load_catalogs
 from kiosk.idle_watch import IdleWatch
+from kiosk.read_aloud import ReadAloud
 from kiosk.theme import NORMAL, Palette, Sizes, palette_for, sizes_for
 from kiosk.widgets import AppRoot
 
@@ -178,6 +179,8 @@ class OsallistuApp(App):
         self.warning: Any = None
         self.budget_pending: dict[str, Any] = {}  # a class session or assisted mark for the next budget vote
         self._poll: Any = None
+        # the screens' "Read aloud" (none without espeak-ng); a failure is logged by name, never the text
+        self.read_aloud = ReadAloud(on_error=lambda name: self.log("error.unexpected", error=name))
         super().__init__(**kwargs)
         self.title = "Osallistu"
 
@@ -213,6 +216,7 @@ class OsallistuApp(App):
         partial.replace(self.screenshot_path)
 
     def on_stop(self) -> None:
+        self.read_aloud.stop()
         if self._poll is not None:
             self._poll.cancel()
         Window.unbind(size=self._resize)
@@ -228,6 +232,9 @@ class OsallistuApp(App):
     def on_high_contrast(self, _app: Any, value: bool) -> None:
         self.palette = palette_for(value)
         self.outline = self.sizes.outline_for(value)
+
+    def on_lang(self, *_args: Any) -> None:
+        self.read_aloud.stop()  # the words on screen change language: the reading stops
 
     def on_palette(self, _app: Any, palette: Palette) -> None:
         for item in fields(palette):
@@ -374,6 +381,7 @@ class OsallistuApp(App):
     def reset_to_welcome(self) -> None:
         """Clear every trace of the last person: screens, inputs, switches, language, panel."""
         assert self.manager is not None
+        self.read_aloud.stop()
         self._hide_warning()
         if self.librarian_signed_in:
             self.librarian_signed_in = False
@@ -410,6 +418,7 @@ class OsallistuApp(App):
             self.error_message = "error.unexpected"
 
     def _screen_changed(self, *_args: Any) -> None:
+        self.read_aloud.stop()  # leaving a screen ends its reading
         self.idle.touched()
 
     # -- background work ----------------------------------------------------------

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -21,11 +22,13 @@ from kivy.uix.scrollview import ScrollView
 
 __all__ = [
     "AppRoot",
+    "BesideRow",
     "BodyLabel",
     "CitizenButton",
     "CueScrollView",
     "FitButton",
     "LanguageBar",
+    "ReadAloudButton",
     "ScrollHint",
     "ShownBox",
 ]
@@ -193,6 +196,117 @@ class ShownBox(BoxLayout):
 
     def on_touch_up(self, touch: Any) -> bool:
         return bool(super().on_touch_up(touch)) if self.shown else False
+
+
+class BesideRow(BoxLayout):
+    """A text with a button to its right, both centred on the row, as tall as the taller."""
+
+    def add_widget(self, widget: Any, *args: Any, **kwargs: Any) -> None:
+        widget.pos_hint = {"center_y": 0.5}
+        super().add_widget(widget, *args, **kwargs)
+        widget.bind(height=self._fit)
+        self._fit()
+
+    def remove_widget(self, widget: Any, *args: Any, **kwargs: Any) -> None:
+        super().remove_widget(widget, *args, **kwargs)
+        widget.unbind(height=self._fit)
+        self._fit()
+
+    def _fit(self, *_args: Any) -> None:
+        self.height = max((float(child.height) for child in self.children), default=0.0)
+
+
+class ReadAloudButton(CitizenButton):
+    """ "Read aloud": reads ``speech`` (the words on the screen) in ``voice_lang`` (the screen's
+    language when empty) with ``app.read_aloud``; while reading it says "Stop", and a press stops.
+
+    Made only where the terminal has a speech engine (``ReadAloudButton.offered``); should the
+    engine fail, the button takes itself off the screen, leaving no gap. As wide as the longer
+    of its two texts, so the bar it sits in does not shift when it changes."""
+
+    speech = StringProperty("")
+    voice_lang = StringProperty("")
+    speaking = BooleanProperty(False)
+    widest = NumericProperty(0)  # the wider of "Read aloud" and "Stop" in the current language
+
+    @staticmethod
+    def offered() -> bool:
+        return bool(App.get_running_app().read_aloud.available())
+
+    @classmethod
+    def place(
+        cls, screen: Any, paragraphs: list[str], voice_lang: str = "", *, beside: Any = None
+    ) -> ReadAloudButton | None:
+        """A button reading these paragraphs: to the right of ``beside`` (a label on the screen,
+        which is given a row with the button), else in the screen's top bar (``ids.top``) just
+        before the language buttons. Nothing when there is no engine or nothing to read. Any
+        reading and button of the step before are ended first (``remove``)."""
+        cls.remove(screen)
+        from kiosk.read_aloud import spoken
+
+        speech = spoken(paragraphs)
+        if not speech or not cls.offered():
+            return None
+        button = cls(speech=speech, voice_lang=voice_lang)
+        screen.ids["read_aloud"] = button
+        if beside is None:
+            screen.ids.top.add_widget(button, index=1)  # index 0 is the language bar, on the right
+            return button
+        parent = beside.parent
+        index = parent.children.index(beside)
+        parent.remove_widget(beside)
+        row = BesideRow()
+        row.add_widget(beside)
+        row.add_widget(button)
+        parent.add_widget(row, index=index)
+        return button
+
+    @staticmethod
+    def remove(screen: Any) -> None:
+        """The screen's button off its bar, its reading stopped (a new step, or no button here)."""
+        App.get_running_app().read_aloud.stop()
+        button = screen.ids.pop("read_aloud", None)
+        if button is not None and button.parent is not None:
+            button.parent.remove_widget(button)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._watch: Any = None
+        app = App.get_running_app()
+        app.bind(lang=self._measure, font_body=self._measure)
+        self._measure()
+
+    def _measure(self, *_args: Any) -> None:
+        from kivy.core.text import Label as CoreLabel
+
+        app, widest = App.get_running_app(), 0.0
+        for key in ("read_aloud.start", "read_aloud.stop"):
+            label = CoreLabel(text=app.tr(key), font_size=app.font_body, bold=self.bold)
+            label.refresh()
+            widest = max(widest, float(label.texture.size[0]))
+        self.widest = widest
+
+    def on_release(self) -> None:
+        app = App.get_running_app()
+        app.handle(lambda: self._toggle(app))
+
+    def _toggle(self, app: Any) -> None:
+        self.speaking = bool(app.read_aloud.toggle(self.speech, self.voice_lang or app.lang))
+        if self.speaking and self._watch is None:
+            self._watch = Clock.schedule_interval(self._check, 0.25)
+        self._check()
+
+    def _check(self, *_args: Any) -> None:
+        """Back to "Read aloud" when the reading ends (or was stopped elsewhere); gone if the engine failed."""
+        reader = App.get_running_app().read_aloud
+        if self.speaking and reader.speaking():
+            return
+        self.speaking = False
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+        if not reader.available() and self.parent is not None:
+            self.parent.remove_widget(self)
 
 
 class LanguageBar(BoxLayout):

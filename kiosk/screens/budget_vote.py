@@ -21,7 +21,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.budget_flow import CODE_ALPHABET, BudgetFlow, format_euros
 from kiosk.theme import mm_to_px
-from kiosk.widgets import BodyLabel, CitizenButton
+from kiosk.widgets import BodyLabel, CitizenButton, ReadAloudButton
 
 __all__ = ["BudgetBar", "BudgetCard", "BudgetScreen", "make_budget_screen"]
 
@@ -53,6 +53,7 @@ class BudgetScreen(Screen):
         self._key_h = 0.0
         self._keypad: Any = None
         self._shown_step = ""
+        self._speech: list[str] = []  # what "Read aloud" reads on this step: the words on screen
         self.render()
 
     # -- touches -----------------------------------------------------------------
@@ -107,7 +108,11 @@ class BudgetScreen(Screen):
         side.clear_widgets()
         side.width = 0
         self._keypad = None
+        ReadAloudButton.remove(self)  # the screen changes: the reading of what was there ends
+        self._speech = []
         getattr(self, f"_render_{flow.step}")(content, footer, side)
+        if self._speech:  # beside the step's title
+            ReadAloudButton.place(self, self._speech, beside=content.children[-1])
         if flow.step != self._shown_step:  # a new step starts at its top; a touch keeps the place
             self.ids.scroll.scroll_y = 1
             self._shown_step = flow.step
@@ -244,6 +249,8 @@ class BudgetScreen(Screen):
         self._text(content, self._prompt())
         if flow.min_projects > 1:
             self._text(content, app.tr("budget.rule.too_few", count=flow.min_projects))
+        # read aloud: the heading and prompt, then every project's title, cost and description
+        self._speech = [label.text for label in reversed(content.children)]
         for project in flow.projects():
             selected = project.id in flow.chosen
             card = BudgetCard(selected=selected)
@@ -253,6 +260,7 @@ class BudgetScreen(Screen):
             self._text(texts, format_euros(project.cost), bold=True)
             if project.summary_in(app.lang):
                 self._text(texts, project.summary_in(app.lang))
+            self._speech += [label.text for label in reversed(texts.children)]
             if project.id in flow.notes:
                 self._text(texts, app.say(flow.notes[project.id]), tone="error", bold=True)
             card.add_widget(texts)
@@ -338,6 +346,9 @@ class BudgetScreen(Screen):
                 text = app.tr("budget.points_left", left=left, total=flow.points_total)
                 self._bar(content, text, left / flow.points_total if flow.points_total else 0)
         self._text(footer, app.tr("budget.review.final"), bold=True)
+        # read aloud: the choices and sums as listed, then what Confirm means
+        self._speech = [w.text for w in reversed(content.children) if isinstance(w, BodyLabel)]
+        self._speech.append(app.tr("budget.review.final"))
         self._message(footer, flow.error)
         row = BoxLayout(spacing=app.gap, size_hint_y=None)
         change = self._button(row, "budget.review.change", flow.back, name="change")

@@ -37,7 +37,7 @@ from kivy.uix.screenmanager import Screen
 from kiosk.feedback_flow import CONTACT_FIELDS, CONTACT_LIMITS, MESSAGE_LIMIT, STEP_COUNT, FeedbackFlow
 from kiosk.keyboard import OnScreenKeyboard, TypedTextBox
 from kiosk.keyboard_layouts import SHIFT
-from kiosk.widgets import BodyLabel, CitizenButton
+from kiosk.widgets import BodyLabel, CitizenButton, ReadAloudButton
 from shared_models.keys import x25519_public_from_b64
 
 __all__ = ["FeedbackScreen", "TopicTile", "follow_address", "make_feedback_screen", "picture_for"]
@@ -51,10 +51,24 @@ PICTURES = (
 )
 
 
+READ_ALOUD_STEPS = ("topic", "reply")  # the question, the topics or the reply choices: no personal data
+
 EXAMPLES = {  # an example beside a contact error, in normal text
     "feedback.contact.email_bad": "feedback.contact.email.hint",
     "feedback.contact.phone_bad": "feedback.contact.phone.hint",
 }
+
+
+def walk_texts(box: Any) -> list[Any]:
+    """The labels and buttons in ``box`` with words, top to bottom (what "Read aloud" reads)."""
+    found: list[Any] = []
+    for child in reversed(box.children):
+        if isinstance(child, Label):
+            if child.text.strip():
+                found.append(child)
+        else:
+            found += walk_texts(child)
+    return found
 
 
 def picture_for(topic_id: str, icon: str | None = None) -> str:
@@ -246,7 +260,12 @@ class FeedbackScreen(Screen):
             self._drop_keyboard()
         if title and app.large_text and flow.step not in ("message", "contact"):
             self._title(content, title)
+        ReadAloudButton.remove(self)  # a new step: the last one's reading ends
         getattr(self, f"_render_{flow.step}")(content, footer, side)
+        if flow.step in READ_ALOUD_STEPS:  # never where typed words or contact details are shown
+            heading = [] if app.large_text else [title]  # in large text it heads the content
+            words = heading + [w.text for w in walk_texts(content) + walk_texts(footer)]
+            ReadAloudButton.place(self, words, beside=content.children[-1])  # beside the first words
         self.ids.scroll.scroll_y = 1
 
     def _text(self, box: Any, text: str, **kwargs: Any) -> BodyLabel:

@@ -36,7 +36,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.keyboard import OnScreenKeyboard, TypedTextBox
 from kiosk.voxit_flow import AGREE, DISAGREE, PASS, PROPOSAL_LIMIT, Standing, VoxitFlow
-from kiosk.widgets import BodyLabel, CitizenButton
+from kiosk.widgets import BodyLabel, CitizenButton, ReadAloudButton
 
 __all__ = ["OpinionPicture", "VoxitScreen", "make_voxit_screen", "text_height", "text_width"]
 
@@ -154,6 +154,10 @@ class VoxitScreen(Screen):
         super().__init__(**kwargs)
         self.flow = flow
         self.keyboard: OnScreenKeyboard | None = None
+        # what "Read aloud" reads on this step (the words on screen) and in which voice ("": app.lang)
+        self._speech: list[str] = []
+        self._speech_lang = ""
+        self._beside: Any = None  # the label the button goes beside (None: in the top bar)
         self._bound: list[tuple[Any, str, Any]] = []  # bindings of the step on screen, undone by render
         # the button itself (``ids`` holds weak proxies): out of the top bar while there is no way back
         self._back = self.ids.back.__self__
@@ -226,9 +230,12 @@ class VoxitScreen(Screen):
         self.ids.pop("picture", None)
         if flow.step != "propose" and self.keyboard is not None:
             self.keyboard = None
+        ReadAloudButton.remove(self)  # a new step: the last one's reading ends
+        self._speech, self._speech_lang, self._beside = [], "", None
         self._laid_out = self._room()
         getattr(self, f"_render_{flow.step}")(content, footer, side)
         self._place_back()
+        ReadAloudButton.place(self, self._speech, self._speech_lang, beside=self._beside)
         self.ids.scroll.scroll_y = 1
 
     def _place_back(self) -> None:
@@ -346,6 +353,7 @@ class VoxitScreen(Screen):
             narrower = self._intro_column(lead, [how, anonymous], above_start)
             if narrower:
                 column, notes = narrower, [how, anonymous]
+        self._speech = [text for text, _settings in lead + notes + above_start]
         if not column:
             self._show(content, lead + notes)
             self._show(footer, above_start)
@@ -403,9 +411,12 @@ class VoxitScreen(Screen):
             self._text(content, app.tr("voxit.all_answered.text"))
         else:
             self.step_text = app.tr("voxit.progress", number=flow.number, total=flow.total)
+            # the statement itself (the button beside it), in its own language's voice when it
+            # is not in the chosen one
+            self._speech, self._speech_lang = [shown.text], shown.lang
             card = StatementCard()
             size = app.font_title * (1.0 if app.large_text else 1.4)
-            self._text(card, shown.text, font_size=size, bold=True, tone="text")
+            self._beside = self._text(card, shown.text, font_size=size, bold=True, tone="text")
             if shown.original:
                 self._text(
                     card,
