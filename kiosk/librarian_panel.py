@@ -159,8 +159,14 @@ def status_lines(status: Mapping[str, Any]) -> list[Message]:
         Message("panel.acknowledged", {"count": status.get("acknowledged", 0)}),
     ]
     last = status.get("last_sync")
+    exported, replied = status.get("last_export"), status.get("last_reply")
+    if exported:
+        lines.append(Message("panel.last_export", {"time": format_day_time(exported)}))
+    if replied:
+        lines.append(Message("panel.last_reply", {"time": format_day_time(replied)}, "success"))
     if not last:
-        lines.append(Message("panel.last_sync_never"))
+        if not (exported or replied):
+            lines.append(Message("panel.last_sync_never"))
     elif status.get("last_sync_ok"):
         lines.append(Message("panel.last_sync_ok", {"time": format_day_time(last)}, "success"))
     else:

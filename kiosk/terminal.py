@@ -167,11 +167,14 @@ class Terminal:
         self.seal()
         report = export_bundle(self.store, self.key, path, now=self.now_utc())
         self.log_event("export.written", seals=report.seals, records=report.records, file=report.path.name)
+        self.store.set_meta("last_export", self.now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"))
         return report
 
     def import_reply(self, path: str | Path) -> ReplyReport:
         """Read the server's reply from a USB stick: its ack and manifest together (ReplyError: nothing changed)."""
-        return read_reply(self.store, self.key, Path(path).read_bytes(), now=self.now_utc())
+        report = read_reply(self.store, self.key, Path(path).read_bytes(), now=self.now_utc())
+        self.store.set_meta("last_reply", self.now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return report
 
     def status(self, check_server: bool = False, *, http: httpx.Client | None = None) -> dict[str, Any]:
         """Counts of records pending (unsealed), sealed (not yet acknowledged) and acknowledged, and sync state."""
@@ -188,6 +191,8 @@ class Terminal:
             "last_sync": self.store.get_meta("last_sync"),
             "last_sync_ok": None if last_ok is None else last_ok == "1",
             "last_sync_error": self.store.get_meta("last_sync_error") or None,
+            "last_export": self.store.get_meta("last_export") or None,
+            "last_reply": self.store.get_meta("last_reply") or None,
             "server_reachable": self.server_reachable(http) if check_server else None,
             "manifest_serial": self.store.manifest_serial(),
             "clock_offset": float(self.store.get_meta("clock_offset", "0") or 0),

@@ -115,6 +115,9 @@ def test_an_offline_terminal_learns_its_ack_and_the_new_manifest_by_usb(
     assert terminal.store.manifest_serial() > first_serial
     manifest = terminal.manifest()
     assert manifest is not None and manifest.process("library-week") is not None
+    status = terminal.status()  # the librarian panel tells of the copy and the reply
+    assert status["last_export"] is not None and status["last_reply"] is not None
+    assert status["last_sync"] is None
 
     # Reading the same reply again is harmless.
     held = state(terminal)
