@@ -30,6 +30,7 @@ import joblib
 import sklearn
 from sklearn.pipeline import Pipeline
 
+from sync_server.files import write_atomically
 from sync_server.routing.errors import RouterCorrupt
 from sync_server.routing.model import Router, Scores
 
@@ -77,14 +78,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def save_router(
     router: Router, data_dir: Path, *, scores: Scores | None = None, trained_at: datetime | None = None
 ) -> RouterInfo:
@@ -110,14 +103,8 @@ def save_router(
         model_file=model_file,
         sha256=sha,
     )
-    sidecar_part = folder / (SIDECAR + ".part")
-    with sidecar_part.open("w", encoding="utf-8") as handle:
-        json.dump(info.to_json(), handle, indent=2, ensure_ascii=False, sort_keys=True)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(sidecar_part, folder / SIDECAR)
-    _fsync_dir(folder)
+    sidecar = json.dumps(info.to_json(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    write_atomically(folder / SIDECAR, sidecar.encode("utf-8"))
     for old in folder.glob("model-*.joblib"):
         if old.name != model_file:
             old.unlink()

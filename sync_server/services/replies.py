@@ -13,8 +13,6 @@ temporary name beside it, fsync'd and renamed, so a stick never holds half a rep
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ from shared_models.manifest import Manifest
 from shared_models.wire import Ack, write_reply
 from sync_server.db import repo
 from sync_server.errors import ServerError, UnknownDevice
+from sync_server.files import write_atomically
 from sync_server.services.manifest import current_manifest
 from sync_server.settings import ServerKeys
 
@@ -69,28 +68,5 @@ def build_reply(session: Session, keys: ServerKeys, *, device_id: str, now: date
 def save_reply(session: Session, keys: ServerKeys, *, device_id: str, path: Path, now: datetime) -> ReplyWritten:
     """Build the reply for ``device_id`` and write it atomically to ``path``."""
     data, ack, serial = build_reply(session, keys, device_id=device_id, now=now)
-    _write_atomically(Path(path), data)
+    write_atomically(Path(path), data)
     return ReplyWritten(path=Path(path), device=device_id, ack=ack, manifest_serial=serial, size=len(data))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    folder = path.parent
-    temporary = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    folder_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(folder_fd)
-    finally:
-        os.close(folder_fd)
