@@ -26,7 +26,7 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
-from kivy.graphics import Color, Ellipse, Line, Rectangle
+from kivy.graphics import Color, Ellipse, Line
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -126,16 +126,21 @@ class OpinionPicture(Widget):
             r = radius[group.id]
             letter.center = (cx, cy + max(0.0, min(r * 0.45, r - app.font_title * 0.45)))
             self.add_widget(letter)
-        you = Label(text=app.tr("voxit.result.you"), font_size=app.font_body, bold=True, color=app.col_text)
+        # beside the dot, on the side with room; a halo in the background colour round each letter
+        # keeps it legible over a circle's edge without hiding the edge beside the word
+        you = Label(
+            text=app.tr("voxit.result.you"),
+            font_size=app.font_body,
+            bold=True,
+            color=app.col_text,
+            outline_width=max(2, round(app.outline)),
+            outline_color=app.col_bg[:3],
+        )
         you.texture_update()
         you.size = (you.texture_size[0] + app.gap, you.texture_size[1])
-        # beside the dot, on the side with room, on a patch of background so circles do not show through
         right = px + dot + app.outline + you.width <= self.right - app.outline
         you.x = px + dot + app.outline if right else px - dot - app.outline - you.width
         you.center_y = py
-        with self.canvas:
-            Color(rgba=app.col_bg)
-            Rectangle(pos=you.pos, size=you.size)
         self.add_widget(you)
 
 
