@@ -591,7 +591,10 @@ class VoxitScreen(Screen):
         words.append((app.tr("voxit.result.saved" if flow.vote_captured else "voxit.result.nothing"), {}))
         if flow.proposals:
             words.append((app.tr("voxit.result.proposals", count=flow.proposals), {}))
-        words.append((app.tr("voxit.result.next"), {}))
+        # "press Done" repeats the button beside it: left out where the words would not fit otherwise
+        then: Paragraph = (app.tr("voxit.result.next"), {})
+        if self._words_fit([*words, then], beside_picture=standing.state == "placed"):
+            words.append(then)
         self._show(content, words)
         if standing.state != "placed":
             self._button(footer, "voxit.result.done", self._done, kind="primary", name="done")
@@ -606,6 +609,15 @@ class VoxitScreen(Screen):
         self._button(column, "voxit.result.done", self._done, kind="primary", name="done")
         side.width = size
         side.add_widget(column)
+
+    def _words_fit(self, words: list[Paragraph], *, beside_picture: bool) -> bool:
+        """Whether ``words`` fit the body's height, beside the smallest picture when there is one."""
+        app, body = App.get_running_app(), self.ids.body
+        width, height = float(body.width), float(body.height)
+        if not beside_picture:
+            return self._height(words, width) <= height
+        smallest = min(max(0.0, min(height - float(app.button_h) - float(app.gap), width * 0.5)), height * 0.4)
+        return self._height(words, width - smallest - app.pad) <= height
 
     def _picture_size(self, words: list[Paragraph]) -> float:
         """The picture's side: as large as the body's height leaves above Done, at most half the

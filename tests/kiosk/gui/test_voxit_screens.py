@@ -485,6 +485,44 @@ def test_large_text_intro_and_result_need_no_scrolling(
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_large_text_result_after_a_proposal_needs_no_scrolling(
+    make_app: Any, enrolled_kiosk: Any, server: Any, window: Any, lang: str
+) -> None:
+    """With a proposal sent the result has one more paragraph; "press Done" gives way to it."""
+    kiosk = install(enrolled_kiosk, server, conversation_settings("topic"))
+    app = make_app(kiosk, registry=voxit_registry())
+    app.large_text = True
+    app.set_language(lang)
+    screen = open_conversation(app)
+    press(screen.ids.start)
+    flow = screen.flow
+    flow.begin_proposal()
+    flow.set_draft("Lisää istumapaikkoja lasten osastolle")
+    assert flow.review_proposal() and flow.send_proposal(lang)
+    flow.continue_answering()
+    while flow.current is not None:
+        flow.answer(1 if flow.answered % 2 else -1)
+    screen.render()
+    settle()
+    press(screen.ids.finish)
+    settle(6)
+    assert screen.flow.standing().state == "placed"
+    shown = texts(screen)
+    assert app.tr("voxit.result.proposals", count=1) in shown and app.tr("voxit.result.saved") in shown
+    assert app.tr("voxit.result.next") not in shown  # the one paragraph left out, Done says it
+    problems = scroll_problems(app, screen, window, "done")
+    assert not problems, "\n".join(problems)
+    assert save(app, f"voxit-large-result-proposal-{lang}").exists()
+
+
+def test_the_result_keeps_press_done_where_it_fits(make_app: Any, enrolled_kiosk: Any, server: Any) -> None:
+    app = make_app(install(enrolled_kiosk, server, conversation_settings("topic")), registry=voxit_registry())
+    screen = open_conversation(app)
+    answer_every_statement(screen)
+    assert app.tr("voxit.result.next") in texts(screen)
+
+
 def test_a_very_long_introduction_scrolls_with_start_in_sight(
     make_app: Any, enrolled_kiosk: Any, server: Any, window: Any
 ) -> None:
