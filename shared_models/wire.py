@@ -182,11 +182,27 @@ def write_bundle(key: Ed25519PrivateKey, records: list[Record], *, created: str)
     header = canonical_bytes(
         {"type": "osallistu.bundle", "v": 1, "device": device_id_for(key), "created": created, "count": len(records)}
     )
-    content = header + b"\n" + encode_batch(records)
+    return _with_signed_end(key, BUNDLE_DOMAIN, header + b"\n" + encode_batch(records))
+
+
+def _with_signed_end(key: Ed25519PrivateKey, domain: bytes, content: bytes) -> bytes:
+    """``content`` and the end line that signs it: ``{"sha256", "sig"}`` over the domain and the digest
+    (the framing of bundles and replies)."""
     digest = hashlib.sha256(content).hexdigest()
-    signature = key.sign(BUNDLE_DOMAIN + digest.encode())
-    trailer = canonical_bytes({"sha256": digest, "sig": b64encode(signature)})
-    return content + trailer + b"\n"
+    signature = key.sign(domain + digest.encode())
+    return content + canonical_bytes({"sha256": digest, "sig": b64encode(signature)}) + b"\n"
+
+
+def _digest_matches(trailer: dict[str, Any], digest: str) -> bool:
+    return hmac.compare_digest(str(trailer["sha256"]).encode(), digest.encode())
+
+
+def _signed_by(key: Ed25519PublicKey, domain: bytes, trailer: dict[str, Any], digest: str) -> bool:
+    try:
+        key.verify(b64decode(str(trailer["sig"])), domain + digest.encode())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def open_bundle(data: bytes) -> Bundle:
@@ -223,14 +239,12 @@ def verify_bundle(bundle: Bundle, key: Ed25519PublicKey) -> None:
         raise BundleError("the bundle is cut short (no signed end line)", reason="bundle_truncated")
     if bundle.device != device_id_for(key):
         raise BundleError("the bundle names another device", reason="wrong_device")
-    if not hmac.compare_digest(str(bundle.trailer["sha256"]).encode(), bundle.digest.encode()):
+    if not _digest_matches(bundle.trailer, bundle.digest):
         raise BundleError("the bundle was altered or cut short", reason="bundle_altered")
     if bundle.header.get("count") != len(bundle.lines):
         raise BundleError("the bundle has another number of records than it says", reason="bundle_truncated")
-    try:
-        key.verify(b64decode(str(bundle.trailer["sig"])), BUNDLE_DOMAIN + bundle.digest.encode())
-    except (InvalidSignature, ValueError) as exc:
-        raise BundleError("the bundle signature does not verify", reason="bad_signature") from exc
+    if not _signed_by(key, BUNDLE_DOMAIN, bundle.trailer, bundle.digest):
+        raise BundleError("the bundle signature does not verify", reason="bad_signature")
 
 
 # ---------------------------------------------------------------- USB replies
@@ -255,9 +269,7 @@ def write_reply(key: Ed25519PrivateKey, *, device: str, ack: Ack, manifest: byte
         raise ReplyError("the manifest is not one canonical line", reason="not_a_reply")
     header = canonical_bytes({"type": "osallistu.reply", "v": 1, "device": device, "created": created})
     content = header + b"\n" + canonical_bytes(ack.model_dump()) + b"\n" + manifest.strip() + b"\n"
-    digest = hashlib.sha256(content).hexdigest()
-    signature = key.sign(REPLY_DOMAIN + digest.encode())
-    return content + canonical_bytes({"sha256": digest, "sig": b64encode(signature)}) + b"\n"
+    return _with_signed_end(key, REPLY_DOMAIN, content)
 
 
 def open_reply(data: bytes) -> Reply:
@@ -286,14 +298,10 @@ def verify_reply(reply: Reply, server_public_key: Ed25519PublicKey, device: str)
     """Raise ReplyError unless the reply is whole, signed by the server key and meant for ``device``."""
     if reply.trailer is None:
         raise ReplyError("the reply is cut short (no signed end line)", reason="reply_truncated")
-    if not hmac.compare_digest(str(reply.trailer["sha256"]).encode(), reply.digest.encode()):
+    if not _digest_matches(reply.trailer, reply.digest):
         raise ReplyError("the reply was altered after it was signed", reason="reply_altered")
-    try:
-        server_public_key.verify(b64decode(str(reply.trailer["sig"])), REPLY_DOMAIN + reply.digest.encode())
-    except (InvalidSignature, ValueError) as exc:
-        raise ReplyError(
-            "the reply is not signed by the server this terminal enrolled with", reason="bad_signature"
-        ) from exc
+    if not _signed_by(server_public_key, REPLY_DOMAIN, reply.trailer, reply.digest):
+        raise ReplyError("the reply is not signed by the server this terminal enrolled with", reason="bad_signature")
     if reply.device != device:
         raise ReplyError(f"the reply is for terminal {reply.device}, not this one", reason="wrong_device")
 
