@@ -593,7 +593,8 @@ class VoxitScreen(Screen):
             words.append((app.tr("voxit.result.proposals", count=flow.proposals), {}))
         # "press Done" repeats the button beside it: left out where the words would not fit otherwise
         then: Paragraph = (app.tr("voxit.result.next"), {})
-        if self._words_fit([*words, then], beside_picture=standing.state == "placed"):
+        beside = self._picture_bounds()[1] if standing.state == "placed" else None
+        if self._words_fit_beside([*words, then], beside):
             words.append(then)
         self._show(content, words)
         if standing.state != "placed":
@@ -610,27 +611,30 @@ class VoxitScreen(Screen):
         side.width = size
         side.add_widget(column)
 
-    def _words_fit(self, words: list[Paragraph], *, beside_picture: bool) -> bool:
-        """Whether ``words`` fit the body's height, beside the smallest picture when there is one."""
+    def _picture_bounds(self) -> tuple[float, float]:
+        """The picture's largest side (the body's height above Done, at most half the width) and
+        its smallest (two fifths of the height)."""
         app, body = App.get_running_app(), self.ids.body
         width, height = float(body.width), float(body.height)
-        if not beside_picture:
-            return self._height(words, width) <= height
-        smallest = min(max(0.0, min(height - float(app.button_h) - float(app.gap), width * 0.5)), height * 0.4)
-        return self._height(words, width - smallest - app.pad) <= height
+        largest = max(0.0, min(height - float(app.button_h) - float(app.gap), width * 0.5))
+        return largest, min(largest, height * 0.4)
+
+    def _words_fit_beside(self, words: list[Paragraph], picture: float | None) -> bool:
+        """Whether ``words`` fit the body's height beside a picture of side ``picture`` (None: no picture)."""
+        app, body = App.get_running_app(), self.ids.body
+        room = float(body.width) - (0.0 if picture is None else picture + app.pad)
+        return self._height(words, room) <= float(body.height)
 
     def _picture_size(self, words: list[Paragraph]) -> float:
         """The picture's side: as large as the body's height leaves above Done, at most half the
         width, and smaller where the words beside it would not fit the height otherwise (down
         to two fifths of the height). Words that would not fit even then scroll beside the
         largest picture: a smaller one would cost its legibility and spare no scrolling."""
-        app, body = App.get_running_app(), self.ids.body
-        width, height = float(body.width), float(body.height)
-        largest = max(0.0, min(height - float(app.button_h) - float(app.gap), width * 0.5))
-        smallest = min(largest, height * 0.4)
+        app = App.get_running_app()
+        largest, smallest = self._picture_bounds()
 
         def fits(size: float) -> bool:
-            return self._height(words, width - size - app.pad) <= height
+            return self._words_fit_beside(words, size)
 
         if fits(largest) or not fits(smallest):
             return largest
