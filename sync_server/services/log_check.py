@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -87,8 +88,7 @@ class LogCheck:
         }
 
 
-def _parse_rows(rows: list[RawRecord], key_b64: str, check: DeviceCheck) -> list[Record]:
-    key = ed25519_public_from_b64(key_b64)
+def _parse_rows(rows: list[RawRecord], key: Ed25519PublicKey, check: DeviceCheck) -> list[Record]:
     good: list[Record] = []
     for row in rows:
         short = row.hash[:12]
@@ -116,13 +116,13 @@ def _check_device(session: Session, device: Device, quarantined: set[str]) -> De
     check = DeviceCheck(device=device.id, name=device.name)
     rows = list(session.scalars(select(RawRecord).where(RawRecord.device == device.id)))
     seal_seq_of_row = {row.hash: row.seal_seq for row in rows}
-    records = _parse_rows(rows, device.public_key, check)
+    key = ed25519_public_from_b64(device.public_key)
+    records = _parse_rows(rows, key, check)
     seals = [r for r in records if r.kind == "kiosk.seal"]
     others = {r.hash for r in records if r.kind != "kiosk.seal"}
     check.records = len(others)
     check.seals = len(seals)
 
-    key = ed25519_public_from_b64(device.public_key)
     chain = verify_chain(key, seals, others, verified={s.hash for s in seals})
     check.head_seq = chain.head_seq
     for seal, error in chain.refused:
