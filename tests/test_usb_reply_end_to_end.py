@@ -67,6 +67,14 @@ def seal_seqs(bundle: bytes) -> list[int]:
 
 
 @pytest.fixture
+def usb(tmp_path: Path) -> Path:
+    """The USB stick's folder."""
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    return stick
+
+
+@pytest.fixture
 def offline(tmp_path: Path) -> tuple[Path, Terminal]:
     """A server data folder and a terminal enrolled with it, then offline for good."""
     server_dir = tmp_path / "server"
@@ -83,11 +91,9 @@ def offline(tmp_path: Path) -> tuple[Path, Terminal]:
 
 
 def test_an_offline_terminal_learns_its_ack_and_the_new_manifest_by_usb(
-    offline: tuple[Path, Terminal], tmp_path: Path
+    offline: tuple[Path, Terminal], usb: Path
 ) -> None:
     server_dir, terminal = offline
-    usb = tmp_path / "usb"
-    usb.mkdir()
     first_serial = terminal.store.manifest_serial()
     assert terminal.manifest() is not None and terminal.manifest().process("library-week") is None  # type: ignore[union-attr]
 
@@ -134,11 +140,9 @@ def test_an_offline_terminal_learns_its_ack_and_the_new_manifest_by_usb(
 
 
 def test_replies_the_terminal_cannot_trust_or_match_are_refused_and_change_nothing(
-    offline: tuple[Path, Terminal], tmp_path: Path
+    offline: tuple[Path, Terminal], usb: Path
 ) -> None:
     server_dir, terminal = offline
-    usb = tmp_path / "usb"
-    usb.mkdir()
     keys = load_settings(server_dir).load_keys()
     terminal.drill("demo", 12, seed=5)
     terminal.export(usb / "one.osb")
@@ -184,12 +188,8 @@ def test_replies_the_terminal_cannot_trust_or_match_are_refused_and_change_nothi
     terminal.close()
 
 
-def test_replies_only_for_enrolled_terminals_that_are_not_revoked(
-    offline: tuple[Path, Terminal], tmp_path: Path
-) -> None:
+def test_replies_only_for_enrolled_terminals_that_are_not_revoked(offline: tuple[Path, Terminal], usb: Path) -> None:
     server_dir, terminal = offline
-    usb = tmp_path / "usb"
-    usb.mkdir()
     unknown = osallistu("server", "reply", str(server_dir), "t" + "3" * 31, str(usb / "nobody.osr"), check=False)
     assert unknown.returncode == 1 and "no terminal" in unknown.stderr and not (usb / "nobody.osr").exists()
 

@@ -14,19 +14,10 @@ from kiosk_factories import make_ballot, make_manifest, make_process
 from shared_models.wire import Ack, write_reply
 
 from .driving import press, settle, texts
+from .screenshots import save
 from .test_librarian_budget import open_panel
 
 pytestmark = pytest.mark.gui
-
-SHOTS = Path("/tmp/shots/kiosk_reply")
-
-
-def shot(app: Any, name: str) -> Path:
-    settle(6)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    app.root.export_to_png(str(path))
-    return path
 
 
 def sealed_kiosk(kiosk: Any, ballots: int) -> Any:
@@ -70,7 +61,7 @@ def test_read_from_usb_stick_confirms_the_records_and_shows_the_new_content(
     assert kiosk.store.acked_seq() == kiosk.store.head()[0] and kiosk.store.counts()["sealed"] == 0
     assert kiosk.store.manifest_serial() == 7 and kiosk.manifest().process("library-week") is not None
     assert app.tr("panel.manifest", serial=7) in texts(panel)  # the status block was reloaded
-    shot(app, "reply_read_en")
+    save(app, "librarian-reply-read-en")
 
     press(panel.ids.read_reply)  # the same file again: harmless, and said so
     assert panel.ids.message.text == app.tr("panel.reply_nothing_new")
@@ -78,7 +69,7 @@ def test_read_from_usb_stick_confirms_the_records_and_shows_the_new_content(
     app.set_language("fi")
     press(panel.ids.read_reply)
     assert panel.ids.message.text == app.tr("panel.reply_nothing_new")
-    shot(app, "reply_again_fi")
+    save(app, "librarian-reply-again-fi")
 
 
 def test_no_reply_or_a_damaged_one_is_said_in_words_and_changes_nothing(
@@ -99,4 +90,4 @@ def test_no_reply_or_a_damaged_one_is_said_in_words_and_changes_nothing(
     message = panel.ids.message.text
     assert message == app.tr("panel.reply_damaged") and "reply_altered" not in message
     assert (kiosk.store.manifest_serial(), kiosk.store.acked_seq()) == (serial, acked)
-    shot(app, "reply_damaged_en")
+    save(app, "librarian-reply-damaged-en")

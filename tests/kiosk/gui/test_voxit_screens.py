@@ -419,6 +419,11 @@ def conversation_settings(conversation: str) -> dict[str, Any]:
 def answer_every_statement(screen: Any) -> None:
     """Through the presenter, no proposal: the result a participant who only answers sees."""
     press(screen.ids.start)
+    answer_the_rest_and_finish(screen)
+
+
+def answer_the_rest_and_finish(screen: Any) -> None:
+    """Answer every statement left (agree and disagree in turn), then Finish by touch."""
     flow = screen.flow
     while flow.current is not None:
         flow.answer(1 if flow.answered % 2 else -1)
@@ -501,12 +506,7 @@ def test_large_text_result_after_a_proposal_needs_no_scrolling(
     flow.set_draft("Lisää istumapaikkoja lasten osastolle")
     assert flow.review_proposal() and flow.send_proposal(lang)
     flow.continue_answering()
-    while flow.current is not None:
-        flow.answer(1 if flow.answered % 2 else -1)
-    screen.render()
-    settle()
-    press(screen.ids.finish)
-    settle(6)
+    answer_the_rest_and_finish(screen)
     assert screen.flow.standing().state == "placed"
     shown = texts(screen)
     assert app.tr("voxit.result.proposals", count=1) in shown and app.tr("voxit.result.saved") in shown
